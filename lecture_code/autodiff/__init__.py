@@ -1,0 +1,1 @@
+"""Automatic differentiation, built up chapter by chapter (numpy and the standard library only)."""

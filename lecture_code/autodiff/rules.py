@@ -1,0 +1,245 @@
+"""The one table of derivative rules that every AD mode in this package uses.
+
+Introduced in the chapter *Dual numbers*; reused by forward mode (``dual``), reverse mode
+(``reverse``), evaluation traces (``trace``) and source transformation (``source``).
+
+Each elementwise primitive is a :class:`Rule`: the numpy ufunc that computes the value, and
+one *partial derivative* per argument. A partial is a function ``partial(*args, out)`` of the
+primal arguments and the primal output that returns the local derivative ``∂out/∂arg``.
+Partials are written with numpy ufuncs only (``np.cos(x)``, ``x * y``), so the same rule
+works on floats, on arrays, on dual numbers and on reverse-mode variables (which is what
+makes higher derivatives work), and on the symbolic expressions that the source
+transformer uses to print derivative code.
+
+How each mode uses a rule, for ``out = f(a, b)``:
+
+* forward (tangents):  ``out_dot = partial_a * a_dot + partial_b * b_dot``
+* reverse (adjoints):  ``a_bar += out_bar * partial_a``;  ``b_bar += out_bar * partial_b``
+
+A rule may carry a ``domain`` check: a function of the primal arguments that returns an
+error message when the derivative does not exist there (``log`` of a non-positive number).
+The AD modes raise :class:`DomainError` with that message instead of returning NaN.
+
+Example
+-------
+>>> import numpy as np
+>>> from lecture_code.autodiff.rules import RULES
+>>> rule = RULES["sin"]
+>>> x = 0.5
+>>> out = rule.fn(x)
+>>> float(rule.partials[0](x, out)) == float(np.cos(0.5))
+True
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import numpy as np
+
+__all__ = ["Rule", "RULES", "UFUNC_RULES", "DomainError", "check_domain", "rule_for"]
+
+
+class DomainError(ValueError):
+    """A derivative was requested where it does not exist (e.g. ``log`` at 0).
+
+    Raised by every AD mode with a message that names the function, the offending value and
+    what to do instead.
+    """
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A differentiable elementwise primitive: its value function and its partials."""
+
+    name: str
+    fn: Callable
+    partials: tuple
+    domain: Optional[Callable] = None
+    latex: str = ""
+
+    @property
+    def nargs(self) -> int:
+        return len(self.partials)
+
+
+def _value(x):
+    """The primal value of x as a float or an ndarray (for domain checks only)."""
+    while hasattr(x, "primal"):
+        x = x.primal
+    return np.asarray(x, dtype=float)
+
+
+def _where_bad(cond, x) -> str:
+    v = _value(x)
+    bad = np.asarray(cond(v))
+    if not bad.any():
+        return ""
+    first = v[bad][0] if v.ndim else float(v)
+    return f"{float(first):g}"
+
+
+def _log_domain(x):
+    bad = _where_bad(lambda v: v <= 0, x)
+    if bad:
+        return (f"log is only differentiable for positive inputs, got {bad}. "
+                "Shift or clip the input (e.g. log(x + eps)) or work with log-parameters.")
+    return None
+
+
+def _sqrt_domain(x):
+    bad = _where_bad(lambda v: v <= 0, x)
+    if bad:
+        return (f"sqrt is only differentiable for positive inputs, got {bad} "
+                "(its slope 1/(2*sqrt(x)) is infinite at 0 and it is undefined below). "
+                "Use sqrt(x + eps) or a parametrisation that keeps x > 0.")
+    return None
+
+
+def _div_domain(x, y):
+    bad = _where_bad(lambda v: v == 0, y)
+    if bad:
+        return ("division by zero: the denominator is 0, so neither the quotient nor its "
+                "derivative exists. Check the denominator before dividing.")
+    return None
+
+
+def _unit_interval_domain(name):
+    def check(x):
+        bad = _where_bad(lambda v: np.abs(v) >= 1, x)
+        if bad:
+            return (f"{name} is only differentiable for -1 < x < 1, got {bad}.")
+        return None
+    return check
+
+
+def _arccosh_domain(x):
+    bad = _where_bad(lambda v: v <= 1, x)
+    if bad:
+        return f"arccosh is only differentiable for x > 1, got {bad}."
+    return None
+
+
+def _reciprocal_domain(x):
+    return _div_domain(1.0, x)
+
+
+def _sign(x):
+    return np.sign(x)
+
+
+# ---------------------------------------------------------------------------------------
+# The table. Partials take (args..., out). Keep them to numpy ufuncs and arithmetic.
+# ---------------------------------------------------------------------------------------
+_rules = [
+    # unary
+    Rule("negative", np.negative, (lambda x, y: -np.ones_like(x),), latex=r"-x"),
+    Rule("positive", np.positive, (lambda x, y: np.ones_like(x),), latex=r"+x"),
+    Rule("exp", np.exp, (lambda x, y: y,), latex=r"e^x"),
+    Rule("expm1", np.expm1, (lambda x, y: y + 1,), latex=r"e^x - 1"),
+    Rule("exp2", np.exp2, (lambda x, y: y * np.log(2.0),), latex=r"2^x"),
+    Rule("log", np.log, (lambda x, y: 1 / x,), _log_domain, r"\log x"),
+    Rule("log2", np.log2, (lambda x, y: 1 / (x * np.log(2.0)),), _log_domain, r"\log_2 x"),
+    Rule("log10", np.log10, (lambda x, y: 1 / (x * np.log(10.0)),), _log_domain, r"\log_{10} x"),
+    Rule("log1p", np.log1p, (lambda x, y: 1 / (1 + x),),
+         lambda x: _log_domain(_value(x) + 1), r"\log(1+x)"),
+    Rule("sqrt", np.sqrt, (lambda x, y: 0.5 / y,), _sqrt_domain, r"\sqrt{x}"),
+    Rule("cbrt", np.cbrt, (lambda x, y: 1 / (3 * y * y),), _reciprocal_domain, r"\sqrt[3]{x}"),
+    Rule("square", np.square, (lambda x, y: 2 * x,), latex=r"x^2"),
+    Rule("reciprocal", np.reciprocal, (lambda x, y: -(y * y),), _reciprocal_domain, r"1/x"),
+    Rule("sin", np.sin, (lambda x, y: np.cos(x),), latex=r"\sin x"),
+    Rule("cos", np.cos, (lambda x, y: -np.sin(x),), latex=r"\cos x"),
+    Rule("tan", np.tan, (lambda x, y: 1 + y * y,), latex=r"\tan x"),
+    Rule("arcsin", np.arcsin, (lambda x, y: 1 / np.sqrt(1 - x * x),),
+         _unit_interval_domain("arcsin"), r"\arcsin x"),
+    Rule("arccos", np.arccos, (lambda x, y: -1 / np.sqrt(1 - x * x),),
+         _unit_interval_domain("arccos"), r"\arccos x"),
+    Rule("arctan", np.arctan, (lambda x, y: 1 / (1 + x * x),), latex=r"\arctan x"),
+    Rule("sinh", np.sinh, (lambda x, y: np.cosh(x),), latex=r"\sinh x"),
+    Rule("cosh", np.cosh, (lambda x, y: np.sinh(x),), latex=r"\cosh x"),
+    Rule("tanh", np.tanh, (lambda x, y: 1 - y * y,), latex=r"\tanh x"),
+    Rule("arcsinh", np.arcsinh, (lambda x, y: 1 / np.sqrt(x * x + 1),), latex=r"\operatorname{arsinh} x"),
+    Rule("arccosh", np.arccosh, (lambda x, y: 1 / np.sqrt(x * x - 1),), _arccosh_domain,
+         r"\operatorname{arcosh} x"),
+    Rule("arctanh", np.arctanh, (lambda x, y: 1 / (1 - x * x),),
+         _unit_interval_domain("arctanh"), r"\operatorname{artanh} x"),
+    Rule("absolute", np.absolute, (lambda x, y: _sign(x),), latex=r"|x|"),
+    Rule("sign", np.sign, (lambda x, y: np.zeros_like(x),), latex=r"\operatorname{sign} x"),
+    Rule("floor", np.floor, (lambda x, y: np.zeros_like(x),), latex=r"\lfloor x \rfloor"),
+    Rule("ceil", np.ceil, (lambda x, y: np.zeros_like(x),), latex=r"\lceil x \rceil"),
+    Rule("rint", np.rint, (lambda x, y: np.zeros_like(x),), latex=r"\operatorname{round} x"),
+    # binary
+    Rule("add", np.add, (lambda x, y, z: np.ones_like(x), lambda x, y, z: np.ones_like(y)),
+         latex=r"x + y"),
+    Rule("subtract", np.subtract,
+         (lambda x, y, z: np.ones_like(x), lambda x, y, z: -np.ones_like(y)), latex=r"x - y"),
+    Rule("multiply", np.multiply, (lambda x, y, z: y, lambda x, y, z: x), latex=r"x y"),
+    Rule("divide", np.divide, (lambda x, y, z: 1 / y, lambda x, y, z: -z / y),
+         _div_domain, r"x / y"),
+    Rule("power", np.power,
+         (lambda x, y, z: y * x ** (y - 1), lambda x, y, z: z * np.log(x)),
+         latex=r"x^y"),
+    Rule("maximum", np.maximum,
+         (lambda x, y, z: 1.0 * (x >= y), lambda x, y, z: 1.0 * (x < y)), latex=r"\max(x, y)"),
+    Rule("minimum", np.minimum,
+         (lambda x, y, z: 1.0 * (x <= y), lambda x, y, z: 1.0 * (x > y)), latex=r"\min(x, y)"),
+    Rule("arctan2", np.arctan2,
+         (lambda x, y, z: y / (x * x + y * y), lambda x, y, z: -x / (x * x + y * y)),
+         latex=r"\operatorname{atan2}(x, y)"),
+    Rule("hypot", np.hypot, (lambda x, y, z: x / z, lambda x, y, z: y / z),
+         latex=r"\sqrt{x^2 + y^2}"),
+    Rule("logaddexp", np.logaddexp,
+         (lambda x, y, z: np.exp(x - z), lambda x, y, z: np.exp(y - z)),
+         latex=r"\log(e^x + e^y)"),
+]
+
+#: Every rule by name (``RULES["sin"]``).
+RULES: dict[str, Rule] = {r.name: r for r in _rules}
+RULES["true_divide"] = RULES["divide"]
+
+#: Every rule by its numpy ufunc (``UFUNC_RULES[np.sin]``), for ``__array_ufunc__``.
+UFUNC_RULES: dict = {r.fn: r for r in _rules}
+
+# Names of the standard library's math functions that map onto a rule (for scalar code).
+MATH_NAMES = {
+    "sin": "sin", "cos": "cos", "tan": "tan", "exp": "exp", "log": "log", "sqrt": "sqrt",
+    "asin": "arcsin", "acos": "arccos", "atan": "arctan", "sinh": "sinh", "cosh": "cosh",
+    "tanh": "tanh", "asinh": "arcsinh", "acosh": "arccosh", "atanh": "arctanh",
+    "expm1": "expm1", "log1p": "log1p", "log2": "log2", "log10": "log10", "fabs": "absolute",
+    "atan2": "arctan2", "hypot": "hypot", "pow": "power", "floor": "floor", "ceil": "ceil",
+}
+
+
+def rule_for(name_or_ufunc) -> Rule:
+    """Look a rule up by name (``"sin"``), math name (``"asin"``) or numpy ufunc.
+
+    Raises ``TypeError`` naming the function when there is no rule for it.
+
+    >>> import numpy as np
+    >>> rule_for(np.sin).name, rule_for("asin").name
+    ('sin', 'arcsin')
+    """
+    if isinstance(name_or_ufunc, str):
+        key = MATH_NAMES.get(name_or_ufunc, name_or_ufunc)
+        if key in RULES:
+            return RULES[key]
+    elif name_or_ufunc in UFUNC_RULES:
+        return UFUNC_RULES[name_or_ufunc]
+    name = getattr(name_or_ufunc, "__name__", name_or_ufunc)
+    raise TypeError(
+        f"no derivative rule for {name!r}: lecture_code.autodiff does not differentiate it. "
+        f"Supported elementwise functions: {', '.join(sorted(RULES))}.")
+
+
+def check_domain(rule: Rule, *args) -> None:
+    """Raise :class:`DomainError` if ``rule``'s derivative does not exist at ``args``.
+
+    >>> check_domain(RULES["log"], 0.0)
+    Traceback (most recent call last):
+    ...
+    lecture_code.autodiff.rules.DomainError: log is only differentiable for positive inputs, got 0. Shift or clip the input (e.g. log(x + eps)) or work with log-parameters.
+    """
+    if rule.domain is not None:
+        message = rule.domain(*args)
+        if message:
+            raise DomainError(message)

@@ -1,0 +1,1 @@
+"""Gaussian mixtures, EM and k-means (numpy and scipy only)."""
