@@ -1,0 +1,424 @@
+"""EM for Gaussian mixtures: the lecture's 1-D means-only EM and a scikit-learn-compatible
+``GaussianMixture``.
+
+Introduced in the chapter *The EM algorithm* (means-only EM) and *Gaussian mixtures in
+scikit-learn* (``GaussianMixture``).
+"""
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+from scipy.special import logsumexp
+
+from lecture_code.mixture._steps import (
+    e_step, fused_em_step, log_gaussian_prob, m_step, precisions_from_cholesky)
+from lecture_code.mixture.gaussian import check_covariance_type, precision_cholesky
+
+__all__ = ["means_only_em", "GaussianMixture", "ConvergenceWarning", "check_data"]
+
+_INIT_PARAMS = ("kmeans", "k-means++", "random", "random_from_data")
+
+
+class ConvergenceWarning(UserWarning):
+    """Warned when EM stops at ``max_iter`` before the lower bound converged (as scikit-learn).
+
+    Introduced in the chapter *Gaussian mixtures in scikit-learn*.
+
+    >>> issubclass(ConvergenceWarning, UserWarning)
+    True
+    """
+
+
+def check_data(X, min_samples=1):
+    """Validate a data matrix: 2-D, finite floats; clear errors otherwise.
+
+    Introduced in the chapter *Gaussian mixtures in scikit-learn*.
+
+    >>> check_data([[1, 2], [3, 4]]).dtype
+    dtype('float64')
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim == 1:
+        raise ValueError("Expected 2-D data of shape (n_samples, n_features), got a 1-D array. "
+                         "Reshape your data with X.reshape(-1, 1) for a single feature.")
+    if X.ndim != 2:
+        raise ValueError(f"Expected 2-D data of shape (n_samples, n_features); got shape {X.shape}.")
+    if not np.all(np.isfinite(X)):
+        raise ValueError("Input X contains NaN or infinity; remove or impute those rows first.")
+    if X.shape[0] < min_samples:
+        raise ValueError(f"Expected at least {min_samples} samples; got {X.shape[0]}.")
+    return X
+
+
+def means_only_em(x, init_means, n_iter=10, sigma=1.0):
+    """The lecture's EM for a 1-D mixture of two Gaussians with known σ and uniform prior.
+
+    Introduced in the chapter *The EM algorithm*. Only the two means are learned:
+    E-step r_n1 = N(x_n|μ₁,σ²) / (N(x_n|μ₁,σ²) + N(x_n|μ₂,σ²)); M-step μ_k = Σ r_nk x_n / Σ r_nk.
+
+    Returns a dict with ``means`` (n_iter+1, 2) — the start and every iteration —,
+    ``responsibilities`` (n_iter, N, 2) — from each E-step — and ``log_likelihood`` (n_iter+1,).
+
+    >>> out = means_only_em([-2.0, -1.0, 1.0, 2.0], [-0.5, 0.5], n_iter=20)
+    >>> np.round(out["means"][-1], 2).tolist()
+    [-1.44, 1.44]
+    """
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 1:
+        raise ValueError(f"means_only_em expects 1-D data; got shape {x.shape}.")
+    if not np.all(np.isfinite(x)) or x.size == 0:
+        raise ValueError("x must be a non-empty array of finite numbers.")
+    mu = np.asarray(init_means, dtype=float)
+    if mu.shape != (2,):
+        raise ValueError(f"init_means must hold two numbers; got shape {mu.shape}.")
+    if not sigma > 0:
+        raise ValueError(f"sigma must be positive; got {sigma!r}.")
+    means, resps, lls = [mu.copy()], [], []
+    for _ in range(int(n_iter) + 1):
+        logp = (-0.5 * ((x[:, None] - mu) / sigma) ** 2 - np.log(sigma) - 0.5 * np.log(2 * np.pi)
+                + np.log(0.5))
+        norm = logsumexp(logp, axis=1)
+        lls.append(float(norm.sum()))
+        if len(resps) == n_iter:
+            break
+        r = np.exp(logp - norm[:, None])
+        resps.append(r)
+        mu = (r * x[:, None]).sum(0) / np.maximum(r.sum(0), np.finfo(float).tiny)
+        means.append(mu.copy())
+    return {"means": np.array(means), "responsibilities": np.array(resps).reshape(len(resps), x.size, 2),
+            "log_likelihood": np.array(lls)}
+
+
+class GaussianMixture:
+    """Gaussian mixture fitted by EM, with scikit-learn's constructor, attributes and methods.
+
+    Introduced in the chapter *Gaussian mixtures in scikit-learn*. From the same initial
+    parameters it reproduces ``sklearn.mixture.GaussianMixture`` iterate by iterate (to rounding).
+    ``fit`` uses the fast blocked step (:func:`~lecture_code.mixture._steps.fused_em_step`); the
+    book's plain ``e_step``/``m_step`` give the same numbers. ``keep_history=True`` stores
+    ``history_``: one dict per iteration (the start first) with ``weights``, ``means``,
+    ``covariances`` and ``log_likelihood`` (mean per sample) of those parameters.
+
+    >>> from lecture_code.datasets import load_faithful
+    >>> gm = GaussianMixture(2, n_init=5, random_state=0).fit(load_faithful())
+    >>> round(gm.score(load_faithful()) * 272, 2)
+    -1130.26
+    """
+
+    def __init__(self, n_components=1, *, covariance_type="full", tol=1e-3, reg_covar=1e-6,
+                 max_iter=100, n_init=1, init_params="kmeans", weights_init=None,
+                 means_init=None, precisions_init=None, random_state=None, warm_start=False,
+                 verbose=0, verbose_interval=10, keep_history=False):
+        self.n_components = n_components
+        self.covariance_type = covariance_type
+        self.tol = tol
+        self.reg_covar = reg_covar
+        self.max_iter = max_iter
+        self.n_init = n_init
+        self.init_params = init_params
+        self.weights_init = weights_init
+        self.means_init = means_init
+        self.precisions_init = precisions_init
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.verbose_interval = verbose_interval
+        self.keep_history = keep_history
+
+    # ----------------------------------------------------------------- checks
+    def _check_parameters(self, X):
+        K, (n, d) = self.n_components, X.shape
+        if not isinstance(K, numbers.Integral) or K < 1:
+            raise ValueError(f"n_components must be a positive integer; got {K!r}.")
+        check_covariance_type(self.covariance_type)
+        if not (isinstance(self.tol, numbers.Real) and self.tol >= 0):
+            raise ValueError(f"tol must be a non-negative number; got {self.tol!r}.")
+        if not (isinstance(self.reg_covar, numbers.Real) and self.reg_covar >= 0):
+            raise ValueError(f"reg_covar must be a non-negative number; got {self.reg_covar!r}.")
+        if not isinstance(self.max_iter, numbers.Integral) or self.max_iter < 0:
+            raise ValueError(f"max_iter must be a non-negative integer; got {self.max_iter!r}.")
+        if not isinstance(self.n_init, numbers.Integral) or self.n_init < 1:
+            raise ValueError(f"n_init must be a positive integer; got {self.n_init!r}.")
+        if self.init_params not in _INIT_PARAMS:
+            raise ValueError(f"Unknown init_params {self.init_params!r}; use one of {_INIT_PARAMS}.")
+        if n < K:
+            raise ValueError(f"Expected n_samples >= n_components but got n_components = {K}, "
+                             f"n_samples = {n}.")
+        if self.weights_init is not None:
+            w = np.asarray(self.weights_init, dtype=float)
+            if w.shape != (K,):
+                raise ValueError(f"weights_init must have shape ({K},); got {w.shape}.")
+            if np.any(w < 0) or np.any(w > 1) or not np.all(np.isfinite(w)):
+                raise ValueError("weights_init must lie in [0, 1].")
+            if not np.allclose(w.sum(), 1.0, rtol=0, atol=1e-6):
+                raise ValueError(f"weights_init must sum to 1; they sum to {w.sum():.6f}. "
+                                 "Normalise them with w / w.sum().")
+        if self.means_init is not None:
+            m = np.asarray(self.means_init, dtype=float)
+            if m.shape != (K, d):
+                raise ValueError(f"means_init must have shape (n_components, n_features) = "
+                                 f"{(K, d)}; got {m.shape}.")
+        if self.precisions_init is not None:
+            self._check_precisions(np.asarray(self.precisions_init, dtype=float), K, d)
+
+    def _check_precisions(self, P, K, d):
+        ct = self.covariance_type
+        shape = {"full": (K, d, d), "tied": (d, d), "diag": (K, d), "spherical": (K,)}[ct]
+        if P.shape != shape:
+            raise ValueError(f"precisions_init for covariance_type={ct!r} must have shape "
+                             f"{shape}; got {P.shape}.")
+        if ct in ("diag", "spherical"):
+            if np.any(P <= 0) or not np.all(np.isfinite(P)):
+                raise ValueError(f"precisions_init ({ct}) must be positive.")
+            return
+        for k, M in enumerate(P.reshape(-1, d, d)):
+            if not np.allclose(M, M.T) or np.linalg.eigvalsh(M)[0] <= 0:
+                raise ValueError(f"precisions_init[{k}] must be symmetric, positive-definite."
+                                 if ct == "full" else
+                                 "precisions_init must be symmetric, positive-definite.")
+
+    # ----------------------------------------------------------------- init
+    def _initialize_parameters(self, X, rng):
+        n, K = X.shape[0], self.n_components
+        resp = np.zeros((n, K))
+        if self.init_params == "kmeans":
+            from lecture_code.mixture.kmeans import KMeans
+            labels = KMeans(K, n_init=1, random_state=rng).fit(X).labels_
+            resp[np.arange(n), labels] = 1
+        elif self.init_params == "random":
+            resp = rng.uniform(size=(n, K))
+            resp /= resp.sum(axis=1)[:, None]
+        elif self.init_params == "random_from_data":
+            resp[rng.choice(n, size=K, replace=False), np.arange(K)] = 1
+        else:
+            from lecture_code.mixture.kmeans import kmeans_plusplus
+            _, idx = kmeans_plusplus(X, K, random_state=rng)
+            resp[idx, np.arange(K)] = 1
+        weights, means, cov = m_step(X, resp, self.reg_covar, self.covariance_type)
+        self.weights_ = weights if self.weights_init is None else np.array(self.weights_init, float)
+        self.means_ = means if self.means_init is None else np.array(self.means_init, float)
+        self.covariances_ = cov
+        if self.precisions_init is None:
+            self.precisions_cholesky_ = precision_cholesky(cov, self.covariance_type)
+        else:
+            P = np.asarray(self.precisions_init, dtype=float)
+            if self.covariance_type == "full":
+                self.precisions_cholesky_ = np.stack([np.linalg.cholesky(p) for p in P])
+            elif self.covariance_type == "tied":
+                self.precisions_cholesky_ = np.linalg.cholesky(P)
+            else:
+                self.precisions_cholesky_ = np.sqrt(P)
+        self.precisions_ = precisions_from_cholesky(self.precisions_cholesky_, self.covariance_type)
+
+    def _get_parameters(self):
+        return (self.weights_, self.means_, self.covariances_, self.precisions_cholesky_)
+
+    def _set_parameters(self, params):
+        self.weights_, self.means_, self.covariances_, self.precisions_cholesky_ = params
+        self.precisions_ = precisions_from_cholesky(self.precisions_cholesky_, self.covariance_type)
+
+    # ----------------------------------------------------------------- fit
+    def fit(self, X, y=None):
+        """Estimate the parameters with EM (best of ``n_init`` runs); returns self.
+
+        Introduced in the chapter *Gaussian mixtures in scikit-learn*.
+
+        >>> X = np.array([[0.0], [0.1], [5.0], [5.1]])
+        >>> GaussianMixture(2, random_state=0).fit(X).means_.ravel().round(2).tolist() in (
+        ...     [0.05, 5.05], [5.05, 0.05])
+        True
+        """
+        self.fit_predict(X, y)
+        return self
+
+    def fit_predict(self, X, y=None):
+        """Fit, then return the component of each row (consistent with ``predict``).
+
+        Introduced in the chapter *Gaussian mixtures in scikit-learn*.
+
+        >>> X = np.array([[0.0], [0.1], [5.0], [5.1]])
+        >>> labels = GaussianMixture(2, random_state=0).fit_predict(X)
+        >>> bool(labels[0] == labels[1] != labels[2] == labels[3])
+        True
+        """
+        X = check_data(X, min_samples=2)
+        self._check_parameters(X)
+        do_init = not (self.warm_start and hasattr(self, "converged_"))
+        n_init = self.n_init if do_init else 1
+        rng = (self.random_state if isinstance(self.random_state, np.random.RandomState)
+               else np.random.RandomState(self.random_state))
+        ct = self.covariance_type
+        X2 = X * X if ct == "diag" else (np.einsum("ij,ij->i", X, X) if ct == "spherical" else None)
+        max_lb, best, best_lbs, best_hist = -np.inf, None, [], None
+        self.converged_ = False
+        for init in range(n_init):
+            if self.verbose:
+                print(f"Initialization {init}")
+            if do_init:
+                self._initialize_parameters(X, rng)
+            lb = -np.inf if do_init else self.lower_bound_
+            lbs, hist = [], []
+            if self.max_iter == 0:
+                params, n_iter, converged = self._get_parameters(), 0, False
+            else:
+                converged = False
+                for n_iter in range(1, self.max_iter + 1):
+                    prev = lb
+                    before = self._get_parameters()
+                    lb, w, mu, cov = fused_em_step(X, self.weights_, self.means_,
+                                                   self.precisions_cholesky_, ct, self.reg_covar,
+                                                   X2=X2)
+                    if self.keep_history:
+                        hist.append(self._snapshot(before, lb))
+                    self.weights_, self.means_, self.covariances_ = w, mu, cov
+                    self.precisions_cholesky_ = precision_cholesky(cov, ct)
+                    lbs.append(lb)
+                    change = lb - prev
+                    if self.verbose >= 2 and n_iter % self.verbose_interval == 0:
+                        print(f"  Iteration {n_iter}\t change {change:.5g}")
+                    if abs(change) < self.tol:
+                        converged = True
+                        break
+                if self.verbose:
+                    print(f"Initialization converged: {converged}\t lower bound {lb:.5g}")
+                params = self._get_parameters()
+            if self.keep_history:
+                hist.append(self._snapshot(params, float(np.mean(self._score_samples(X, params)))))
+            if lb > max_lb or max_lb == -np.inf or best is None:
+                max_lb, best, best_n_iter, best_lbs, best_hist = lb, params, n_iter, lbs, hist
+                self.converged_ = converged
+        if not self.converged_ and self.max_iter > 0:
+            warnings.warn("Best performing initialization did not converge. Try different init "
+                          "parameters, or increase max_iter, tol, or check for degenerate data.",
+                          ConvergenceWarning, stacklevel=2)
+        self._set_parameters(best)
+        self.n_iter_ = best_n_iter
+        self.lower_bound_ = max_lb
+        self.lower_bounds_ = best_lbs
+        if self.keep_history:
+            self.history_ = best_hist
+        self.n_features_in_ = X.shape[1]
+        return self.predict(X)
+
+    def _snapshot(self, params, ll):
+        w, mu, cov, _ = params
+        return {"weights": w.copy(), "means": mu.copy(), "covariances": cov.copy(),
+                "log_likelihood": float(ll)}
+
+    # ----------------------------------------------------------------- predict
+    def _check_fitted(self, X):
+        if not hasattr(self, "means_"):
+            raise RuntimeError("This GaussianMixture is not fitted yet; call fit(X) first.")
+        X = check_data(X)
+        if X.shape[1] != self.means_.shape[1]:
+            raise ValueError(f"X has {X.shape[1]} features, but the model was fitted with "
+                             f"{self.means_.shape[1]}.")
+        return X
+
+    def _weighted_log_prob(self, X, params=None):
+        w, mu, _, pc = params if params is not None else self._get_parameters()
+        return log_gaussian_prob(X, mu, pc, self.covariance_type) + np.log(w)
+
+    def _score_samples(self, X, params=None):
+        return logsumexp(self._weighted_log_prob(X, params), axis=1)
+
+    def score_samples(self, X):
+        """Log-density log p(x) of each row under the fitted mixture.
+
+        Introduced in the chapter *Gaussian mixtures in scikit-learn*.
+
+        >>> gm = GaussianMixture(1).fit(np.array([[0.0], [2.0]]))
+        >>> gm.score_samples(np.array([[1.0]])).round(4).tolist()
+        [-0.9189]
+        """
+        return self._score_samples(self._check_fitted(X))
+
+    def score(self, X, y=None):
+        """Mean log-likelihood per row.
+
+        Introduced in the chapter *Gaussian mixtures in scikit-learn*.
+
+        >>> round(GaussianMixture(1).fit(np.array([[0.0], [2.0]])).score(np.array([[1.0]])), 4)
+        -0.9189
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    def predict_proba(self, X):
+        """Responsibilities p(z = k | x) of each row, shape (N, K).
+
+        Introduced in the chapter *Gaussian mixtures in scikit-learn*.
+
+        >>> GaussianMixture(1).fit(np.array([[0.0], [2.0]])).predict_proba([[1.0]]).tolist()
+        [[1.0]]
+        """
+        X = self._check_fitted(X)
+        _, log_resp = e_step(X, self.weights_, self.means_, self.precisions_cholesky_,
+                             self.covariance_type)
+        return np.exp(log_resp)
+
+    def predict(self, X):
+        """Most responsible component of each row.
+
+        Introduced in the chapter *Gaussian mixtures in scikit-learn*.
+
+        >>> GaussianMixture(1).fit(np.array([[0.0], [2.0]])).predict([[1.0]]).tolist()
+        [0]
+        """
+        return self._weighted_log_prob(self._check_fitted(X)).argmax(axis=1)
+
+    def sample(self, n_samples=1):
+        """Draw ``n_samples`` points; returns (X, component labels), grouped by component.
+
+        Introduced in the chapter *Gaussian mixtures in scikit-learn*.
+
+        >>> gm = GaussianMixture(1, random_state=0).fit(np.array([[0.0], [2.0]]))
+        >>> [a.shape for a in gm.sample(5)]
+        [(5, 1), (5,)]
+        """
+        if not hasattr(self, "means_"):
+            raise RuntimeError("This GaussianMixture is not fitted yet; call fit(X) first.")
+        if not isinstance(n_samples, numbers.Integral) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive integer; got {n_samples!r}.")
+        rng = (self.random_state if isinstance(self.random_state, np.random.RandomState)
+               else np.random.RandomState(self.random_state))
+        counts = rng.multinomial(n_samples, self.weights_)
+        ct, d = self.covariance_type, self.means_.shape[1]
+        parts = []
+        for k, (mean, c) in enumerate(zip(self.means_, counts)):
+            if ct in ("full", "tied"):
+                cov = self.covariances_[k] if ct == "full" else self.covariances_
+                parts.append(rng.multivariate_normal(mean, cov, int(c)))
+            else:
+                parts.append(mean + rng.standard_normal((int(c), d)) * np.sqrt(self.covariances_[k]))
+        labels = np.repeat(np.arange(len(counts)), counts)
+        return np.vstack(parts), labels
+
+    def _n_parameters(self):
+        K, d = self.means_.shape
+        cov = {"full": K * d * (d + 1) / 2, "tied": d * (d + 1) / 2, "diag": K * d,
+               "spherical": K}[self.covariance_type]
+        return int(cov + K * d + K - 1)
+
+    def bic(self, X):
+        """Bayesian information criterion, −2 log L + p log N (lower is better).
+
+        Introduced in the chapter *Gaussian mixtures in scikit-learn*.
+
+        >>> round(GaussianMixture(1).fit(np.array([[0.0], [2.0]])).bic(np.array([[0.0], [2.0]])), 3)
+        7.062
+        """
+        X = self._check_fitted(X)
+        return float(-2 * self.score(X) * X.shape[0] + self._n_parameters() * np.log(X.shape[0]))
+
+    def aic(self, X):
+        """Akaike information criterion, −2 log L + 2p (lower is better).
+
+        Introduced in the chapter *Gaussian mixtures in scikit-learn*.
+
+        >>> round(GaussianMixture(1).fit(np.array([[0.0], [2.0]])).aic(np.array([[0.0], [2.0]])), 3)
+        9.676
+        """
+        X = self._check_fitted(X)
+        return float(-2 * self.score(X) * X.shape[0] + 2 * self._n_parameters())
