@@ -1,0 +1,92 @@
+"""k-means: parity with scikit-learn from the same centers, k-means++, EM → k-means as σ → 0."""
+import numpy as np
+import pytest
+from sklearn.cluster import KMeans as SkKMeans
+
+from lecture_code.datasets import load_faithful, make_mixture
+from lecture_code.mixture import KMeans, em_to_kmeans, kmeans_plusplus
+
+
+def _blobs(seed=0, n=600, d=2, K=4):
+    rng = np.random.default_rng(seed)
+    return make_mixture(n, rng.normal(scale=3, size=(K, d)), np.stack([np.eye(d)] * K),
+                        random_state=seed)[0]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("d, K", [(2, 3), (5, 6)])
+def test_same_as_sklearn_from_same_centers(seed, d, K):
+    X = _blobs(seed, d=d, K=K)
+    init = X[np.random.default_rng(seed).choice(len(X), K, replace=False)]
+    sk = SkKMeans(K, init=init, n_init=1, algorithm="lloyd").fit(X)
+    ours = KMeans(K, init=init).fit(X)
+    np.testing.assert_array_equal(ours.labels_, sk.labels_)
+    np.testing.assert_allclose(ours.cluster_centers_, sk.cluster_centers_, rtol=1e-10, atol=1e-12)
+    assert ours.inertia_ == pytest.approx(sk.inertia_, rel=1e-10)
+    assert ours.n_iter_ == sk.n_iter_
+    np.testing.assert_array_equal(ours.predict(X), sk.predict(X))
+
+
+def test_faithful_and_n_init():
+    X = load_faithful()
+    ours = KMeans(2, n_init=5, random_state=0).fit(X)
+    sk = SkKMeans(2, n_init=5, random_state=0).fit(X)
+    assert ours.inertia_ == pytest.approx(sk.inertia_, rel=1e-9)
+    np.testing.assert_array_equal(ours.fit_predict(X), ours.labels_)
+
+
+def test_kmeans_plusplus_spreads_centers():
+    X = np.vstack([np.zeros((50, 2)), np.full((50, 2), 10.0), np.full((50, 2), [0.0, 10.0])])
+    X += np.random.default_rng(0).normal(scale=0.1, size=X.shape)
+    for seed in range(5):
+        c, idx = kmeans_plusplus(X, 3, random_state=seed)
+        np.testing.assert_array_equal(c, X[idx])
+        assert len({tuple(np.round(v, -1)) for v in c}) == 3
+    with pytest.raises(ValueError, match="n_clusters"):
+        kmeans_plusplus(X, 1000)
+
+
+def test_duplicates_and_empty_cluster():
+    X = np.vstack([np.zeros((5, 1)), np.ones((5, 1))])
+    km = KMeans(3, n_init=3, random_state=0).fit(X)
+    assert np.all(np.isfinite(km.cluster_centers_)) and km.inertia_ == pytest.approx(0.0)
+    # a center far from all data is relocated to a data point rather than becoming NaN
+    km = KMeans(2, init=np.array([[0.5], [100.0]])).fit(np.array([[0.0], [0.2], [5.0]]))
+    assert np.all(np.isfinite(km.cluster_centers_))
+
+
+@pytest.mark.parametrize("kw, X, match", [
+    (dict(n_clusters=0), [[0.0]], "positive integer"),
+    (dict(n_clusters=3), [[0.0], [1.0]], "n_samples=2 should be >= n_clusters=3"),
+    (dict(n_clusters=2, init="fancy"), [[0.0], [1.0]], "Unknown init"),
+    (dict(n_clusters=2, init=np.zeros((3, 1))), [[0.0], [1.0]], "init centers must have shape"),
+    (dict(n_clusters=1), [0.0, 1.0], "reshape"),
+    (dict(n_clusters=1), [[0.0], [np.nan]], "NaN"),
+])
+def test_errors(kw, X, match):
+    with pytest.raises(ValueError, match=match):
+        KMeans(**kw).fit(X)
+
+
+def test_predict_unfitted():
+    with pytest.raises(RuntimeError, match="not fitted"):
+        KMeans(2).predict([[0.0]])
+
+
+def test_em_to_kmeans_limit():
+    X = _blobs(3, K=3)
+    init = X[:3].copy()
+    out = em_to_kmeans(X, init, [5.0, 1.0, 0.1, 1e-3], n_iter=4)
+    km = KMeans(3, init=init, max_iter=4, tol=-1).fit(X)
+    last = out[-1]
+    prev = KMeans(3, init=init, max_iter=3, tol=-1).fit(X).cluster_centers_
+    hard = np.eye(3)[np.argmin(((X[:, None] - prev) ** 2).sum(-1), axis=1)]
+    np.testing.assert_allclose(last["responsibilities"], hard, atol=1e-8)
+    np.testing.assert_allclose(last["means"], km.cluster_centers_, atol=1e-8)
+    # responsibilities become harder as sigma decreases
+    ent = [-(o["responsibilities"] * np.log(o["responsibilities"] + 1e-300)).sum() for o in out]
+    assert all(a >= b for a, b in zip(ent, ent[1:]))
+    with pytest.raises(ValueError, match="positive"):
+        em_to_kmeans(X, init, [0.0])
+    with pytest.raises(ValueError, match="centers must have shape"):
+        em_to_kmeans(X, init[:, :1], [1.0])
