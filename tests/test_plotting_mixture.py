@@ -21,28 +21,30 @@ def ax():
     plt.close(fig)
 
 
-@settings(deadline=None, max_examples=40)
+@settings(deadline=None, max_examples=30)
 @given(angle=st.floats(-89, 89), a=st.floats(0.2, 5), b=st.floats(0.2, 5),
        n=st.sampled_from([1.0, 2.0, 3.0]))
-def test_ellipse_geometry_matches_construction(angle, a, b, n):
+def test_draw_gaussian_ellipse_matches_construction(angle, a, b, n):
     t = np.radians(angle)
     V = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
     cov = V @ np.diag([a**2, b**2]) @ V.T
-    width, height, got_angle = pm.ellipse_geometry(cov, n)
-    assert width == pytest.approx(2 * n * max(a, b), rel=1e-7)
-    assert height == pytest.approx(2 * n * min(a, b), rel=1e-7)
+    fig, ax = plt.subplots()
+    (patch,) = pm.draw_gaussian(ax, [0.0, 0.0], cov, n_std=(n,))
+    plt.close(fig)
+    assert patch.width == pytest.approx(2 * n * max(a, b), rel=1e-7)
+    assert patch.height == pytest.approx(2 * n * min(a, b), rel=1e-7)
     if abs(a - b) > 1e-3:
         major = angle if a > b else angle + 90
-        diff = (got_angle - major) % 180
+        diff = (patch.angle - major) % 180
         assert min(diff, 180 - diff) < 1e-4
 
 
-def test_ellipse_boundary_has_mahalanobis_distance_n():
+def test_ellipse_boundary_has_mahalanobis_distance_n(ax):
     cov = np.array([[2.0, 0.8], [0.8, 1.0]])
-    width, height, angle = pm.ellipse_geometry(cov, 2.0)
-    t = np.radians(angle)
+    (patch,) = pm.draw_gaussian(ax, [0.0, 0.0], cov, n_std=(2.0,))
+    t = np.radians(patch.angle)
     for s in np.linspace(0, 2 * np.pi, 7):
-        local = np.array([width / 2 * np.cos(s), height / 2 * np.sin(s)])
+        local = np.array([patch.width / 2 * np.cos(s), patch.height / 2 * np.sin(s)])
         point = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]]) @ local
         assert point @ np.linalg.solve(cov, point) == pytest.approx(4.0)
 
@@ -53,9 +55,9 @@ def test_ellipse_boundary_has_mahalanobis_distance_n():
     ([[1.0, np.nan], [np.nan, 1.0]], "NaN"),
     ([[1.0, 2.0], [2.0, 1.0]], "positive semi-definite"),
 ])
-def test_ellipse_geometry_rejects_bad_covariances(cov, match):
+def test_draw_gaussian_rejects_bad_covariances(ax, cov, match):
     with pytest.raises(ValueError, match=match):
-        pm.ellipse_geometry(cov)
+        pm.draw_gaussian(ax, [0.0, 0.0], cov)
 
 
 def test_draw_gaussian_adds_patches_and_axes(ax):

@@ -12,7 +12,8 @@ drew, so a notebook cell composes one figure from several helpers::
     draw_mixture(ax, weights, means, covariances)
 
 Covariances are always full ``(D, D)`` matrices here (``(K, D, D)`` for a mixture); convert
-the other covariance forms with :func:`lecture_code.mixture.gaussian` helpers first.
+the other covariance forms with :func:`lecture_code.mixture.gaussian.to_full` first. Ellipse
+geometry and densities come from :mod:`lecture_code.mixture.gaussian`.
 
 Example
 -------
@@ -34,12 +35,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import to_rgb
 from matplotlib.patches import Ellipse
-from scipy.stats import multivariate_normal
+
+from lecture_code.mixture.gaussian import ellipse, log_density
 
 __all__ = [
     "COMPONENT_COLORS",
     "component_colors",
-    "ellipse_geometry",
     "draw_gaussian",
     "draw_mixture",
     "density_grid",
@@ -84,40 +85,10 @@ def _as_cov(cov, name="cov") -> np.ndarray:
         raise ValueError(f"{name} contains NaN or inf: {cov.tolist()}.")
     if not np.allclose(cov, cov.T):
         raise ValueError(f"{name} must be symmetric, got {cov.tolist()}.")
+    if np.linalg.eigvalsh(cov)[0] < -1e-12 * max(1.0, float(np.abs(cov).max())):
+        raise ValueError(f"{name} must be positive semi-definite, but it has a negative "
+                         f"eigenvalue: {cov.tolist()}. Check how the covariance was built.")
     return cov
-
-
-def ellipse_geometry(cov, n_std: float = 1.0) -> tuple[float, float, float]:
-    """Width, height and angle (degrees) of the ``n_std``-sigma ellipse of a 2-D Gaussian.
-
-    Introduced in the chapter *Multivariate Gaussians*: with ``cov = V diag(λ) Vᵀ`` the ellipse
-    ``(x-μ)ᵀ Σ⁻¹ (x-μ) = n_std²`` has semi-axes ``n_std·√λᵢ`` along the eigenvectors ``vᵢ``
-    (elongation from the eigenvalues, rotation from the eigenvectors). The width is along the
-    eigenvector of the largest eigenvalue, whose direction gives the angle.
-
-    >>> w, h, angle = ellipse_geometry([[4.0, 0.0], [0.0, 1.0]], n_std=1)
-    >>> float(w), float(h), float(angle)
-    (4.0, 2.0, 0.0)
-    """
-    cov = _as_cov(cov)
-    values, vectors = np.linalg.eigh(cov)
-    if values[0] < -1e-12 * max(1.0, abs(values[1])):
-        raise ValueError(f"cov must be positive semi-definite, but it has eigenvalue "
-                         f"{values[0]:g}. Check how the covariance was built.")
-    values = np.clip(values, 0.0, None)
-    major = vectors[:, 1]
-    if major[0] < 0 or (major[0] == 0 and major[1] < 0):
-        major = -major
-    angle = float(np.degrees(np.arctan2(major[1], major[0])))
-    width = 2.0 * n_std * float(np.sqrt(values[1]))
-    height = 2.0 * n_std * float(np.sqrt(values[0]))
-    return width, height, angle
-
-
-def _gaussian_logpdf(points, mean, cov):
-    # scipy's density is enough for drawing; the book's own log-density via Cholesky factors
-    # is lecture_code.mixture.gaussian (the figures do not depend on it).
-    return multivariate_normal(mean, cov).logpdf(points)
 
 
 def _ax(ax):
@@ -149,7 +120,7 @@ def draw_gaussian(ax, mean, cov, *, n_std: Sequence[float] = (1, 2), color="tab:
     cov = _as_cov(cov)
     patches = []
     for i, n in enumerate(np.atleast_1d(n_std)):
-        width, height, angle = ellipse_geometry(cov, float(n))
+        width, height, angle = ellipse(cov, float(n))
         patch = Ellipse(mean, width, height, angle=angle, fill=False, edgecolor=color,
                         linewidth=linewidth, alpha=alpha * (1.0 if i == 0 else 0.6),
                         linestyle="-" if i == 0 else "--",
@@ -366,7 +337,7 @@ def plot_covariance_gallery(covariances: Sequence, titles: Sequence[str], *, mea
     axes = np.atleast_1d(axes)
     for ax, cov, title in zip(axes, covariances, titles):
         cov = _as_cov(cov)
-        plot_density(ax, lambda P, cov=cov: _gaussian_logpdf(P, mean, cov),
+        plot_density(ax, lambda P, cov=cov: log_density(P, mean, cov),
                      (mean[0] - lim, mean[0] + lim),
                      (mean[1] - lim, mean[1] + lim), levels=6, filled=True, cmap="Blues")
         draw_gaussian(ax, mean, cov, n_std=n_std, color="tab:red",
@@ -416,7 +387,7 @@ def plot_gaussian_2d(ax, sigma1: float, sigma2: float, rho: float, *, mean=(0.0,
     ax = _ax(ax)
     cov = covariance_from_correlation(sigma1, sigma2, rho)
     mean = np.asarray(mean, dtype=float)
-    plot_density(ax, lambda P: _gaussian_logpdf(P, mean, cov),
+    plot_density(ax, lambda P: log_density(P, mean, cov),
                  (mean[0] - lim, mean[0] + lim), (mean[1] - lim, mean[1] + lim),
                  levels=6, filled=True, cmap="Blues")
     draw_gaussian(ax, mean, cov, n_std=(1, 2), color="tab:red", principal_axes=True,
