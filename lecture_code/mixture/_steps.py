@@ -105,38 +105,55 @@ def m_step(X, resp, reg_covar, covariance_type):
     return nk / nk.sum(), means, cov
 
 
-def _block_log_prob(Xb, X2b, means, prec_chol, P_terms, covariance_type, out):
-    """Weighted log-probabilities of one block into ``out`` (B, K), without the constants."""
-    if covariance_type in ("full", "tied"):
-        for k in range(means.shape[0]):
-            U = prec_chol[k] if covariance_type == "full" else prec_chol
-            y = Xb @ U
-            y -= P_terms[k]
-            y *= y
-            np.sum(y, axis=1, out=out[:, k])
+def _quadratic_coefficients(weights, means, prec_chol, covariance_type, shift):
+    """Coefficients W (p, K) with log(π_k N(x | μ_k, Σ_k)) = W[:, k] · features(x − shift).
+
+    features(x) = [x_i x_j for i ≤ j] + [x_i] + [1]: expanding the quadratic form
+    −½ (x − μ)ᵀ A (x − μ) with A = Σ⁻¹ makes the log-densities of all K components one matmul.
+    """
+    K, d = means.shape
+    if covariance_type == "full":
+        A = np.einsum("kij,klj->kil", prec_chol, prec_chol)
+    elif covariance_type == "tied":
+        A = np.broadcast_to(prec_chol @ prec_chol.T, (K, d, d))
     elif covariance_type == "diag":
-        P, MP, c = P_terms
-        np.matmul(X2b, P.T, out=out)
-        out -= 2.0 * (Xb @ MP.T)
-        out += c
+        A = np.einsum("ki,ij->kij", prec_chol ** 2, np.eye(d))
     else:
-        P, M, c = P_terms
-        np.matmul(Xb, M.T, out=out)
-        out *= -2.0
-        out += X2b[:, None]
-        out *= P
-        out += c
+        A = (prec_chol ** 2)[:, None, None] * np.eye(d)
+    mu = means - shift
+    i, j = np.triu_indices(d)
+    W = np.empty((len(i) + d + 1, K))
+    W[: len(i)] = np.where(i == j, -0.5, -1.0)[:, None] * A[:, i, j].T
+    Amu = np.einsum("kij,kj->ki", A, mu)
+    W[len(i): -1] = Amu.T
+    W[-1] = (-0.5 * np.einsum("ki,ki->k", mu, Amu) + _log_det(prec_chol, covariance_type, d)
+             - 0.5 * d * _LOG_2PI + np.log(weights))
+    return W
+
+
+def _features(Xb, shift, out):
+    """Rows of ``out`` (p, B) := [x_i x_j (i ≤ j); x_i; 1] of the shifted block, no temporaries."""
+    b, d = Xb.shape
+    lin = out[-1 - d: -1]
+    np.subtract(Xb.T, shift[:, None], out=lin)
+    row = 0
+    for i in range(d):
+        np.multiply(lin[i:], lin[i], out=out[row: row + d - i])
+        row += d - i
+    out[-1] = 1.0
     return out
 
 
 def fused_em_step(X, weights, means, prec_chol, covariance_type, reg_covar, block=BLOCK_ROWS,
-                  X2=None):
+                  shift=None):
     """One EM iteration in a single pass over X in row blocks: (mean log-likelihood, w, μ, Σ).
 
-    Introduced in the chapter *EM at scale* (the fast path of ``GaussianMixture.fit``). Per block
-    of rows it computes the log-densities with one matmul per component, a hand-written logsumexp
-    over the K columns, and accumulates the sufficient statistics N_k, Σ r x, Σ r x xᵀ, so that no
-    N × K array is ever stored. Equal to ``e_step`` followed by ``m_step`` up to rounding.
+    Introduced in the chapter *EM at scale* (the fast path of ``GaussianMixture.fit``). For each
+    block of rows it builds the quadratic features f(x) = [x_i x_j, x_i, 1] (data shifted by
+    ``shift``, default the mean of X, for accuracy), gets all K weighted log-densities with one
+    matmul ``Wᵀ f``, normalises them with a hand-written logsumexp over the K rows, and
+    accumulates the sufficient statistics N_k, Σ r x, Σ r x xᵀ with one more matmul ``f rᵀ``, so
+    no N × K array is ever stored. Equal to ``e_step`` followed by ``m_step`` up to rounding.
 
     >>> import numpy as np
     >>> X = np.array([[0.], [2.]])
@@ -148,61 +165,52 @@ def fused_em_step(X, weights, means, prec_chol, covariance_type, reg_covar, bloc
     n, d = X.shape
     K = means.shape[0]
     ct = covariance_type
-    full_like = ct in ("full", "tied")
-    const = _log_det(prec_chol, ct, d) - 0.5 * d * _LOG_2PI + np.log(weights)
-    if full_like:
-        terms = [means[k] @ (prec_chol[k] if ct == "full" else prec_chol) for k in range(K)]
-    elif ct == "diag":
-        P = prec_chol ** 2
-        terms = (P, means * P, np.sum(means ** 2 * P, 1))
-    else:
-        P = prec_chol ** 2
-        terms = (P, means, np.sum(means ** 2, 1) * P)
-    if X2 is None and not full_like:
-        X2 = X * X if ct == "diag" else np.einsum("ij,ij->i", X, X)
-    nk = np.zeros(K)
-    sx = np.zeros((K, d))
-    sxx = np.zeros((K, d, d)) if ct == "full" else (np.zeros((d, d)) if ct == "tied" else np.zeros((K, d)))
+    shift = X.mean(axis=0) if shift is None else np.asarray(shift, dtype=float)
+    W = _quadratic_coefficients(weights, means, prec_chol, ct, shift)
+    WT = np.ascontiguousarray(W.T)
+    p = W.shape[0]
+    q = p - d - 1
+    B = min(block, n)
+    F = np.empty((p, B))
+    R = np.empty((K, B))
+    S = np.zeros((p, K))
     total = 0.0
-    buf = np.empty((min(block, n), K))
-    mx = np.empty(min(block, n))
     for start in range(0, n, block):
         Xb = X[start:start + block]
         b = Xb.shape[0]
-        lp = buf[:b]
-        _block_log_prob(Xb, None if full_like else X2[start:start + block], means, prec_chol,
-                        terms, ct, lp)
-        lp *= -0.5
-        lp += const
-        m = np.max(lp, axis=1, out=mx[:b])
-        lp -= m[:, None]
-        np.exp(lp, out=lp)
-        s = lp.sum(axis=1)
-        lp /= s[:, None]                      # responsibilities of this block
+        f = _features(Xb, shift, F[:, :b])
+        r = np.matmul(WT, f, out=R[:, :b])     # weighted log-densities, (K, b)
+        m = r.max(axis=0)                      # logsumexp over the K rows, by hand
+        r -= m
+        np.exp(r, out=r)
+        s = r.sum(axis=0)
         total += float(np.log(s).sum() + m.sum())
-        nk += lp.sum(axis=0)
-        sx += lp.T @ Xb
-        if ct == "full":
-            for k in range(K):
-                sxx[k] += (Xb.T * lp[:, k]) @ Xb
-        elif ct == "tied":
-            sxx += Xb.T @ Xb
-        else:
-            sxx += lp.T @ X2[start:start + block] if ct == "diag" else lp.T @ (Xb * Xb)
-    nk += _EPS10
-    new_means = sx / nk[:, None]
+        r /= s                                 # responsibilities of this block
+        S += f @ r.T                           # sufficient statistics, (p, K)
+    n_raw = S[-1]
+    nk = n_raw + _EPS10
+    sx = S[q:-1].T                             # Σ r (x − shift), (K, d)
+    means = (sx + n_raw[:, None] * shift) / nk[:, None]
+    mu = means - shift
+    i, j = np.triu_indices(d)
+    Q = np.empty((K, d, d))                    # Σ r (x − shift)(x − shift)ᵀ
+    Q[:, i, j] = S[:q].T
+    Q[:, j, i] = S[:q].T
+    # Σ r (x − μ)(x − μ)ᵀ, exactly 0 for a component without responsibility
+    scatter = (Q - sx[:, :, None] * mu[:, None, :] - mu[:, :, None] * sx[:, None, :]
+               + n_raw[:, None, None] * mu[:, :, None] * mu[:, None, :])
     if ct == "full":
-        cov = sxx / nk[:, None, None] - new_means[:, :, None] * new_means[:, None, :]
+        cov = scatter / nk[:, None, None]
         idx = np.arange(d)
         cov[:, idx, idx] += reg_covar
     elif ct == "tied":
-        cov = (sxx - (nk * new_means.T) @ new_means) / nk.sum()
+        cov = scatter.sum(axis=0) / nk.sum()
         cov.flat[:: d + 1] += reg_covar
     else:
-        cov = sxx / nk[:, None] - new_means ** 2 + reg_covar
+        cov = np.diagonal(scatter, axis1=1, axis2=2) / nk[:, None] + reg_covar
         if ct == "spherical":
             cov = cov.mean(axis=1)
-    return total / n, nk / nk.sum(), new_means, cov
+    return total / n, nk / nk.sum(), means, cov
 
 
 def precisions_from_cholesky(prec_chol, covariance_type):

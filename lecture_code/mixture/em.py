@@ -182,6 +182,16 @@ class GaussianMixture:
     # ----------------------------------------------------------------- init
     def _initialize_parameters(self, X, rng):
         n, K = X.shape[0], self.n_components
+        if all(v is not None for v in (self.weights_init, self.means_init, self.precisions_init)):
+            # fully specified start: nothing to estimate (scikit-learn would still run its
+            # initialiser only to fill covariances_; here they are the inverse precisions)
+            P = np.asarray(self.precisions_init, dtype=float)
+            self.covariances_ = (np.linalg.inv(P) if self.covariance_type in ("full", "tied")
+                                 else 1.0 / P)
+            self.weights_ = np.array(self.weights_init, dtype=float)
+            self.means_ = np.array(self.means_init, dtype=float)
+            self._set_precisions_init(P)
+            return
         resp = np.zeros((n, K))
         if self.init_params == "kmeans":
             from lecture_code.mixture.kmeans import KMeans
@@ -202,14 +212,18 @@ class GaussianMixture:
         self.covariances_ = cov
         if self.precisions_init is None:
             self.precisions_cholesky_ = precision_cholesky(cov, self.covariance_type)
+            self.precisions_ = precisions_from_cholesky(self.precisions_cholesky_,
+                                                        self.covariance_type)
         else:
-            P = np.asarray(self.precisions_init, dtype=float)
-            if self.covariance_type == "full":
-                self.precisions_cholesky_ = np.stack([np.linalg.cholesky(p) for p in P])
-            elif self.covariance_type == "tied":
-                self.precisions_cholesky_ = np.linalg.cholesky(P)
-            else:
-                self.precisions_cholesky_ = np.sqrt(P)
+            self._set_precisions_init(np.asarray(self.precisions_init, dtype=float))
+
+    def _set_precisions_init(self, P):
+        if self.covariance_type == "full":
+            self.precisions_cholesky_ = np.stack([np.linalg.cholesky(p) for p in P])
+        elif self.covariance_type == "tied":
+            self.precisions_cholesky_ = np.linalg.cholesky(P)
+        else:
+            self.precisions_cholesky_ = np.sqrt(P)
         self.precisions_ = precisions_from_cholesky(self.precisions_cholesky_, self.covariance_type)
 
     def _get_parameters(self):
@@ -250,7 +264,7 @@ class GaussianMixture:
         rng = (self.random_state if isinstance(self.random_state, np.random.RandomState)
                else np.random.RandomState(self.random_state))
         ct = self.covariance_type
-        X2 = X * X if ct == "diag" else (np.einsum("ij,ij->i", X, X) if ct == "spherical" else None)
+        shift = X.mean(axis=0)
         max_lb, best, best_lbs, best_hist = -np.inf, None, [], None
         self.converged_ = False
         for init in range(n_init):
@@ -269,7 +283,7 @@ class GaussianMixture:
                     before = self._get_parameters()
                     lb, w, mu, cov = fused_em_step(X, self.weights_, self.means_,
                                                    self.precisions_cholesky_, ct, self.reg_covar,
-                                                   X2=X2)
+                                                   shift=shift)
                     if self.keep_history:
                         hist.append(self._snapshot(before, lb))
                     self.weights_, self.means_, self.covariances_ = w, mu, cov
