@@ -264,3 +264,41 @@ def test_means_only_em_errors(args, match):
         means_only_em(*args)
     with pytest.raises(ValueError, match="sigma"):
         means_only_em([1.0], [0, 1], sigma=0)
+
+
+def test_max_iter_zero_verbose_and_far_offset(capsys):
+    X = load_faithful()
+    gm = GaussianMixture(2, max_iter=0, random_state=0).fit(X)
+    assert gm.n_iter_ == 0 and gm.converged_ is False and gm.lower_bound_ == -np.inf
+    GaussianMixture(2, random_state=0, verbose=2, verbose_interval=1).fit(X)
+    out = capsys.readouterr().out
+    assert "Initialization 0" in out and "Iteration 1" in out and "converged: True" in out
+    # data far from the origin: the blocked step (shifted features) keeps full accuracy
+    Xo = X + 1e5
+    kw = dict(n_components=2, tol=0, max_iter=5, means_init=[[2.0, 55.0], [4.3, 80.0]])
+    kw["means_init"] = np.array(kw["means_init"]) + 1e5
+    kw["precisions_init"] = np.stack([np.diag([4.0, 0.03]), np.diag([4.0, 0.03])])
+    kw["weights_init"] = [0.4, 0.6]
+    with pytest.warns(SkConvergenceWarning):
+        sk = SkGM(**kw).fit(Xo)
+    with pytest.warns(ConvergenceWarning):
+        ours = GaussianMixture(**kw).fit(Xo)
+    np.testing.assert_allclose(ours.covariances_, sk.covariances_, rtol=1e-6)
+    np.testing.assert_allclose(ours.means_, sk.means_, rtol=1e-12)
+
+
+@settings(deadline=None, max_examples=25)
+@given(seed=st.integers(0, 10_000), ct=st.sampled_from(TYPES), d=st.integers(1, 4),
+       block=st.integers(1, 64))
+def test_fused_step_property(seed, ct, d, block):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(60, d)) * rng.uniform(0.5, 3, size=d) + rng.normal(scale=5, size=d)
+    resp = rng.dirichlet(np.ones(3), size=len(X))
+    w, mu, cov = m_step(X, resp, 1e-6, ct)
+    pc = precision_cholesky(cov, ct)
+    ll, log_resp = e_step(X, w, mu, pc, ct)
+    ref = m_step(X, np.exp(log_resp), 1e-6, ct)
+    ll_f, *fast = fused_em_step(X, w, mu, pc, ct, 1e-6, block=block)
+    assert ll_f == pytest.approx(ll, rel=1e-10)
+    for a, b in zip(fast, ref):
+        np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-10)
