@@ -13,7 +13,7 @@ import numpy as np
 from scipy.special import logsumexp
 
 from lecture_code.mixture._steps import (
-    e_step, fused_em_step, log_gaussian_prob, m_step, precisions_from_cholesky)
+    blocked_predict, e_step, fused_em_step, log_gaussian_prob, m_step, precisions_from_cholesky)
 from lecture_code.mixture.gaussian import check_covariance_type, precision_cholesky
 
 __all__ = ["means_only_em", "GaussianMixture", "ConvergenceWarning", "check_data"]
@@ -314,7 +314,7 @@ class GaussianMixture:
         if self.keep_history:
             self.history_ = best_hist
         self.n_features_in_ = X.shape[1]
-        return self.predict(X)
+        return blocked_predict(X, self.weights_, self.means_, self.precisions_cholesky_, ct)
 
     def _snapshot(self, params, ll):
         w, mu, cov, _ = params
