@@ -1,0 +1,573 @@
+"""Checkers for the exercises of the chapters *Forward and reverse mode*, *Jacobians and
+Hessians* and *Applications and discussion*.
+
+Introduced in the chapter *Forward and reverse mode* (``check_adjoint_sweep``,
+``check_softmax_vjp``, ``check_matvec_vjp``), used in *Jacobians and Hessians*
+(``check_jacobian_from_jvps``, ``check_jacobian_from_vjps``, ``check_hvp``) and
+*Applications and discussion* (``check_newton_system``, ``check_newton_minimise``,
+``check_implicit_euler_step``).
+
+The checkers do not depend on the AD library: they build their test functions, Jacobians and
+Hessians by hand, so a student's answer is compared with an independent reference. Each
+returns a result that is truthy when everything matches and renders as a short report. It
+never raises because of the student's code: an unfinished stub, an exception, a wrong shape
+or value, a NaN all become a message naming the input, expected against got, and a hint;
+typical mistakes (``J·ȳ`` instead of ``Jᵀȳ``, a forgotten branch of the adjoint sum, an
+explicit Euler step instead of an implicit one) get their own hint.
+
+Example
+-------
+>>> def adjoint_sweep(x1, x2):
+...     raise NotImplementedError("Exercise: implement adjoint_sweep")
+>>> result = check_adjoint_sweep(adjoint_sweep)
+>>> bool(result), "not implemented yet" in str(result)
+(False, True)
+>>> bool(check_adjoint_sweep(lambda x1, x2: (x1 * x2 + np.sin(x1), x2 + np.cos(x1), x1)))
+True
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from lecture_code.exercises.core import Case, check
+
+__all__ = [
+    "check_adjoint_sweep",
+    "check_softmax_vjp",
+    "check_matvec_vjp",
+    "check_jacobian_from_jvps",
+    "check_jacobian_from_vjps",
+    "check_hvp",
+    "check_newton_system",
+    "check_newton_minimise",
+    "check_implicit_euler_step",
+]
+
+
+def _array(got):
+    """The student's answer as a float array, or None if it cannot be one."""
+    try:
+        out = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return None
+    return out
+
+
+def _compare_arrays(rtol, atol=1e-12, names=None):
+    """A compare function for answers that are an array or a tuple of arrays."""
+    def compare(case, got):
+        expected = case.expected
+        many = isinstance(expected, tuple)
+        parts_e = expected if many else (expected,)
+        if many:
+            if not isinstance(got, (tuple, list)) or len(got) != len(parts_e):
+                return (f"expected a tuple of {len(parts_e)} values "
+                        f"({', '.join(names or [])}), got {type(got).__name__}.")
+            parts_g = tuple(got)
+        else:
+            parts_g = (got,)
+        for k, (g, e) in enumerate(zip(parts_g, parts_e)):
+            name = names[k] if names else "the result"
+            e = np.asarray(e, dtype=float)
+            g = _array(g)
+            if g is None:
+                return f"{name} is not a number or an array of numbers."
+            if g.shape != e.shape:
+                return f"{name} has shape {g.shape}, expected {e.shape}."
+            if not np.all(np.isfinite(g)):
+                return f"{name} contains NaN or inf: {g}."
+            if not np.allclose(g, e, rtol=rtol, atol=atol):
+                return (f"{name} is {np.array2string(g, precision=6)}, expected "
+                        f"{np.array2string(e, precision=6)}.")
+        return None
+    return compare
+
+
+# ---------------------------------------------------------------------------------------
+# Forward and reverse mode
+# ---------------------------------------------------------------------------------------
+def _lecture_f(x1, x2):
+    return x1 * x2 + math.sin(x1)
+
+
+def check_adjoint_sweep(adjoint_sweep):
+    """Check ``adjoint_sweep(x1, x2) -> (f, x1_bar, x2_bar)`` for ``f = x1·x2 + sin(x1)``.
+
+    Introduced in the chapter *Forward and reverse mode*: a forward pass computes
+    ``w3 = w1·w2``, ``w4 = sin(w1)``, ``w5 = w3 + w4``; the reverse pass seeds ``w̄5 = 1`` and
+    accumulates ``w̄1 = w̄3·w2 + w̄4·cos(w1)``, ``w̄2 = w̄3·w1``.
+
+    >>> bool(check_adjoint_sweep(lambda x1, x2: (x1 * x2 + math.sin(x1),
+    ...                                          x2 + math.cos(x1), x1)))
+    True
+    """
+    cases = [Case((x1, x2), (_lecture_f(x1, x2), x2 + math.cos(x1), x1),
+                  label=f"(x1, x2) = ({x1}, {x2})")
+             for x1, x2 in [(1.5, 0.5), (0.0, 2.0), (-2.0, 3.0), (3.0, -1.0)]]
+    return check(adjoint_sweep, cases, name="adjoint_sweep",
+                 compare=_compare_arrays(1e-12, names=["f", "x1_bar", "x2_bar"]),
+                 diagnose=_diagnose_adjoint,
+                 hint="w̄5 = 1; w̄3 = w̄5, w̄4 = w̄5; w̄1 = w̄3·w2 + w̄4·cos(w1); w̄2 = w̄3·w1.")
+
+
+def _diagnose_adjoint(case, got):
+    x1, x2 = case.args
+    try:
+        _, b1, b2 = (float(g) for g in got)
+    except (TypeError, ValueError):
+        return None
+    if math.isclose(b1, x2) and not math.isclose(x2, x2 + math.cos(x1)):
+        return ("x1_bar misses the sin branch: x1 feeds two nodes, so its adjoint is the "
+                "SUM w̄3·w2 + w̄4·cos(w1).")
+    if math.isclose(b1, math.cos(x1)) and not math.isclose(x2, 0.0):
+        return "x1_bar misses the product branch: add w̄3·w2 to w̄4·cos(w1)."
+    if math.isclose(b1, x1) and math.isclose(b2, x2 + math.cos(x1)):
+        return "x1_bar and x2_bar are swapped."
+    return None
+
+
+def _softmax(x):
+    e = np.exp(x - np.max(x))
+    return e / e.sum()
+
+
+def check_softmax_vjp(softmax_vjp):
+    """Check ``softmax_vjp(x, out, out_bar) -> x_bar``, the VJP rule of ``softmax``.
+
+    Introduced in the chapter *Forward and reverse mode*: with ``s = softmax(x)`` the
+    Jacobian is ``diag(s) − s sᵀ``, so ``x̄ = s ⊙ (ȳ − ⟨ȳ, s⟩)``.
+
+    >>> bool(check_softmax_vjp(lambda x, s, ybar: s * (ybar - ybar @ s)))
+    True
+    """
+    rng = np.random.default_rng(5)
+    cases = []
+    for n in (2, 3, 6):
+        x = rng.normal(size=n)
+        s = _softmax(x)
+        ybar = rng.normal(size=n)
+        J = np.diag(s) - np.outer(s, s)
+        cases.append(Case((x, s, ybar), J.T @ ybar, label=f"n = {n}, random x and ȳ"))
+    x = np.array([1.0, 2.0, 3.0])
+    s = _softmax(x)
+    cases.append(Case((x, s, np.ones(3)), np.zeros(3),
+                      label="ȳ = (1, 1, 1) (softmax sums to 1, so x̄ = 0)"))
+    return check(softmax_vjp, cases, name="softmax_vjp", compare=_compare_arrays(1e-10),
+                 diagnose=_diagnose_softmax,
+                 hint="J = diag(s) − s sᵀ, and x̄ = Jᵀȳ = s ⊙ ȳ − s (sᵀȳ).")
+
+
+def _diagnose_softmax(case, got):
+    x, s, ybar = case.args
+    g = _array(got)
+    if g is None or g.shape != s.shape:
+        return None
+    if np.allclose(g, s * (1 - s) * ybar):
+        return ("you used only the diagonal s(1 − s) of the Jacobian: every output depends "
+                "on every input, so subtract s·⟨ȳ, s⟩.")
+    if np.allclose(g, s * ybar):
+        return "that is diag(s)·ȳ: the term − s sᵀȳ is missing."
+    if np.allclose(g, ybar * s - s * s.sum()):
+        return "the inner product must be ⟨ȳ, s⟩ = ybar @ s, not the sum of s."
+    return None
+
+
+def check_matvec_vjp(matvec_vjp):
+    """Check ``matvec_vjp(A, x, y_bar) -> (A_bar, x_bar)`` for ``y = A @ x``.
+
+    Introduced in the chapter *Forward and reverse mode*: ``Ā = ȳ xᵀ`` and ``x̄ = Aᵀȳ``
+    (each adjoint has the shape of its variable).
+
+    >>> bool(check_matvec_vjp(lambda A, x, ybar: (np.outer(ybar, x), A.T @ ybar)))
+    True
+    """
+    rng = np.random.default_rng(6)
+    cases = []
+    for m, n in [(2, 2), (3, 2), (2, 4)]:
+        A = rng.normal(size=(m, n))
+        x = rng.normal(size=n)
+        ybar = rng.normal(size=m)
+        cases.append(Case((A, x, ybar), (np.outer(ybar, x), A.T @ ybar),
+                          label=f"A of shape ({m}, {n})"))
+    return check(matvec_vjp, cases, name="matvec_vjp",
+                 compare=_compare_arrays(1e-12, names=["A_bar", "x_bar"]),
+                 diagnose=_diagnose_matvec,
+                 hint="y_i = Σ_j A_ij x_j, so ∂y_i/∂A_ij = x_j and ∂y_i/∂x_j = A_ij: "
+                      "Ā = outer(ȳ, x), x̄ = A.T @ ȳ.")
+
+
+def _diagnose_matvec(case, got):
+    A, x, ybar = case.args
+    try:
+        Abar, xbar = (np.asarray(g, dtype=float) for g in got)
+    except (TypeError, ValueError):
+        return None
+    if Abar.shape == (A.shape[1], A.shape[0]):
+        return "A_bar is transposed: it must have A's shape, outer(ȳ, x), not outer(x, ȳ)."
+    if A.shape[0] == A.shape[1] and xbar.shape == x.shape and np.allclose(xbar, A @ ybar):
+        return "x_bar = A·ȳ is a forward (JVP) rule: the VJP needs the transpose, Aᵀȳ."
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+# Jacobians and Hessians
+# ---------------------------------------------------------------------------------------
+def _jacobian_problems():
+    """(label, J) pairs: square, tall (n < m) and wide (n > m) Jacobians."""
+    rng = np.random.default_rng(7)
+    return [("a 2 × 2 Jacobian", np.array([[1.0, 2.0], [3.0, 4.0]])),
+            ("a tall 4 × 2 Jacobian (4 outputs, 2 inputs)", rng.normal(size=(4, 2))),
+            ("a wide 2 × 5 Jacobian (2 outputs, 5 inputs)", rng.normal(size=(2, 5)))]
+
+
+class _CountingProduct:
+    """``v -> J @ v`` (or ``u -> u @ J``) that counts its calls and checks the input size."""
+
+    def __init__(self, J, side):
+        self.J = J
+        self.side = side
+        self.calls = 0
+
+    def __call__(self, v):
+        self.calls += 1
+        v = np.asarray(v, dtype=float)
+        size = self.J.shape[1] if self.side == "jvp" else self.J.shape[0]
+        if v.shape != (size,):
+            what = "tangent ẋ" if self.side == "jvp" else "adjoint ȳ"
+            raise ValueError(f"the {what} must have shape ({size},), got {v.shape}")
+        return self.J @ v if self.side == "jvp" else v @ self.J
+
+
+def _check_jacobian_from(student, side):
+    name = "jacobian_from_jvps" if side == "jvp" else "jacobian_from_vjps"
+    cases = []
+    for label, J in _jacobian_problems():
+        cases.append(Case((J,), J, label=label))
+    calls = {}
+
+    def run(J):
+        product = _CountingProduct(J, side)
+        size = J.shape[1] if side == "jvp" else J.shape[0]
+        result = student(product, size)
+        calls[id(J)] = product.calls
+        return result
+
+    base = _compare_arrays(1e-12)
+
+    def compare(case, got):
+        message = base(case, got)
+        if message:
+            return message
+        J = case.args[0]
+        sweeps = J.shape[1] if side == "jvp" else J.shape[0]
+        used = calls.get(id(J), sweeps)
+        if used != sweeps:
+            return (f"the right matrix, but with {used} sweeps: "
+                    f"{sweeps} {'columns' if side == 'jvp' else 'rows'} need exactly {sweeps}.")
+        return None
+
+    def diagnose(case, got):
+        J = case.args[0]
+        g = _array(got)
+        if g is not None and g.shape == J.T.shape and np.allclose(g, J.T):
+            return ("that is Jᵀ: each "
+                    + ("JVP is a COLUMN (stack with axis=1 or np.column_stack)."
+                       if side == "jvp" else "VJP is a ROW (stack with axis=0)."))
+        return None
+
+    hint = ("column j of J is jvp_at(e_j) where e_j = np.eye(n)[j]; stack the columns side by "
+            "side with np.column_stack." if side == "jvp" else
+            "row i of J is vjp_at(e_i) where e_i = np.eye(m)[i]; stack the rows with "
+            "np.vstack.")
+    return check(run, cases, name=name, compare=compare, diagnose=diagnose, hint=hint)
+
+
+def check_jacobian_from_jvps(jacobian_from_jvps):
+    """Check ``jacobian_from_jvps(jvp_at, n) -> J``: the Jacobian from ``n`` forward sweeps.
+
+    Introduced in the chapter *Jacobians and Hessians*. ``jvp_at(v)`` returns ``J·v`` for a
+    tangent ``v`` of length ``n``; the answer must call it exactly ``n`` times.
+
+    >>> def jacobian_from_jvps(jvp_at, n):
+    ...     return np.column_stack([jvp_at(e) for e in np.eye(n)])
+    >>> bool(check_jacobian_from_jvps(jacobian_from_jvps))
+    True
+    """
+    return _check_jacobian_from(jacobian_from_jvps, "jvp")
+
+
+def check_jacobian_from_vjps(jacobian_from_vjps):
+    """Check ``jacobian_from_vjps(vjp_at, m) -> J``: the Jacobian from ``m`` reverse sweeps.
+
+    Introduced in the chapter *Jacobians and Hessians*. ``vjp_at(u)`` returns ``uᵀJ`` for an
+    adjoint ``u`` of length ``m``; the answer must call it exactly ``m`` times.
+
+    >>> def jacobian_from_vjps(vjp_at, m):
+    ...     return np.vstack([vjp_at(e) for e in np.eye(m)])
+    >>> bool(check_jacobian_from_vjps(jacobian_from_vjps))
+    True
+    """
+    return _check_jacobian_from(jacobian_from_vjps, "vjp")
+
+
+def _hvp_problems():
+    """(label, grad, hessian, x, v) with hand-written gradients and Hessians."""
+    def g1(x):  # f = x1² x2 + sin(x2)
+        return np.array([2 * x[0] * x[1], x[0] ** 2 + np.cos(x[1])])
+
+    def h1(x):
+        return np.array([[2 * x[1], 2 * x[0]], [2 * x[0], -np.sin(x[1])]])
+
+    def g2(x):  # f = Σ exp(x_i) x_{i+1} (a chain)
+        g = np.zeros_like(x)
+        g[:-1] += np.exp(x[:-1]) * x[1:]
+        g[1:] += np.exp(x[:-1])
+        return g
+
+    def h2(x):
+        n = len(x)
+        H = np.zeros((n, n))
+        for i in range(n - 1):
+            H[i, i] += np.exp(x[i]) * x[i + 1]
+            H[i, i + 1] += np.exp(x[i])
+            H[i + 1, i] += np.exp(x[i])
+        return H
+
+    return [("f = x1²·x2 + sin(x2)", g1, h1, np.array([1.0, 2.0]), np.array([0.5, -1.0])),
+            ("f = Σ exp(x_i)·x_(i+1), n = 4", g2, h2, np.array([0.1, -0.3, 0.2, 0.5]),
+             np.array([1.0, 0.0, -1.0, 2.0]))]
+
+
+def _reference_jvp(fun, x, v):
+    """``(fun(x), J_fun(x) v)`` by the complex step (exact to rounding for analytic ``fun``)."""
+    x = np.asarray(x, dtype=float)
+    v = np.asarray(v, dtype=float)
+    h = 1e-30
+    out = fun(x + 1j * h * v)
+    return np.real(out), np.imag(out) / h
+
+
+def check_hvp(hvp):
+    """Check ``hvp(grad_f, x, v, jvp) -> H·v``, a Hessian-vector product (forward over reverse).
+
+    Introduced in the chapter *Jacobians and Hessians*: the Hessian is the Jacobian of the
+    gradient, so ``H·v`` is one forward sweep (``jvp``) through the gradient. ``jvp(fun, x,
+    v)`` returns ``(fun(x), J_fun(x)·v)``; the checker passes its own (a complex step) so the
+    answer is checked independently of the library.
+
+    >>> bool(check_hvp(lambda grad_f, x, v, jvp: jvp(grad_f, x, v)[1]))
+    True
+    """
+    cases = [Case((g, x, v), H(x) @ v, label=label)
+             for label, g, H, x, v in _hvp_problems()]
+
+    def run(grad_f, x, v):
+        return hvp(grad_f, x, v, _reference_jvp)
+
+    def diagnose(case, got):
+        g, x, v = case.args
+        a = _array(got)
+        if a is None:
+            return None
+        if a.shape == x.shape and np.allclose(a, g(x)):
+            return "that is the gradient itself: take the TANGENT part, jvp(...)[1]."
+        if isinstance(got, tuple):
+            return "return only the tangent (H·v), not the pair (value, tangent)."
+        return None
+
+    return check(run, cases, name="hvp", compare=_compare_arrays(1e-10), diagnose=diagnose,
+                 hint="H·v = d/dt ∇f(x + t v) at t = 0: return jvp(grad_f, x, v)[1].")
+
+
+# ---------------------------------------------------------------------------------------
+# Applications and discussion
+# ---------------------------------------------------------------------------------------
+def _systems():
+    def F1(x):  # circle x² + y² = 4 meets the parabola y = x²
+        return np.array([x[0] ** 2 + x[1] ** 2 - 4.0, x[1] - x[0] ** 2])
+
+    def J1(x):
+        return np.array([[2 * x[0], 2 * x[1]], [-2 * x[0], 1.0]])
+
+    def F2(x):
+        return np.array([np.exp(x[0]) - x[1], x[0] + x[1] + x[2] - 3.0, x[2] ** 3 - x[0]])
+
+    def J2(x):
+        return np.array([[np.exp(x[0]), -1.0, 0.0], [1.0, 1.0, 1.0],
+                         [-1.0, 0.0, 3 * x[2] ** 2]])
+
+    return [("circle ∩ parabola from (1, 1)", F1, J1, np.array([1.0, 1.0])),
+            ("a 3 × 3 system from (0.5, 1, 1)", F2, J2, np.array([0.5, 1.0, 1.0]))]
+
+
+def check_newton_system(newton_system):
+    """Check ``newton_system(F, J, x0, tol=1e-10, max_iter=50) -> root``.
+
+    Introduced in the chapter *Applications and discussion*: ``x ← x − J(x)⁻¹F(x)`` (solve a
+    linear system, never invert), until ``‖F(x)‖ ≤ tol``.
+
+    >>> def newton_system(F, J, x0, tol=1e-10, max_iter=50):
+    ...     x = np.array(x0, dtype=float)
+    ...     for _ in range(max_iter):
+    ...         if np.linalg.norm(F(x)) <= tol:
+    ...             return x
+    ...         x = x - np.linalg.solve(J(x), F(x))
+    ...     raise RuntimeError("no convergence")
+    >>> bool(check_newton_system(newton_system))
+    True
+    """
+    cases = [Case((F, J, x0), None, label=label) for label, F, J, x0 in _systems()]
+
+    def run(F, J, x0):
+        return newton_system(F, J, x0.copy())
+
+    def compare(case, got):
+        F, _, x0 = case.args
+        x = _array(got)
+        if x is None or x.shape != x0.shape:
+            return f"expected a root of shape {x0.shape}, got {got!r:.60}."
+        residual = float(np.linalg.norm(F(x)))
+        if not residual <= 1e-8:
+            return f"‖F(x)‖ = {residual:.3g} at the returned x = {x}: not a root."
+        return None
+
+    def diagnose(case, got):
+        F, J, x0 = case.args
+        x = _array(got)
+        if x is not None and x.shape == x0.shape and np.allclose(x, x0):
+            return "the start came back: update x inside the loop."
+        return None
+
+    return check(run, cases, name="newton_system", compare=compare, diagnose=diagnose,
+                 hint="step = np.linalg.solve(J(x), F(x)); x = x − step; stop when "
+                      "np.linalg.norm(F(x)) <= tol.")
+
+
+def _rosen_grad(x):
+    return np.array([-2 * (1 - x[0]) - 400 * x[0] * (x[1] - x[0] ** 2),
+                     200 * (x[1] - x[0] ** 2)])
+
+
+def _rosen_hess(x):
+    return np.array([[2 - 400 * (x[1] - 3 * x[0] ** 2), -400 * x[0]],
+                     [-400 * x[0], 200.0]])
+
+
+def check_newton_minimise(newton_minimise):
+    """Check ``newton_minimise(grad, hess, x0, tol=1e-10, max_iter=100) -> x``.
+
+    Introduced in the chapter *Applications and discussion*: Newton's method for a minimum is
+    Newton's method for a root of the gradient, ``x ← x − H(x)⁻¹∇f(x)``.
+
+    >>> def newton_minimise(grad, hess, x0, tol=1e-10, max_iter=100):
+    ...     x = np.array(x0, dtype=float)
+    ...     for _ in range(max_iter):
+    ...         g = grad(x)
+    ...         if np.linalg.norm(g) <= tol:
+    ...             return x
+    ...         x = x - np.linalg.solve(hess(x), g)
+    ...     raise RuntimeError("no convergence")
+    >>> bool(check_newton_minimise(newton_minimise))
+    True
+    """
+    A = np.array([[3.0, 1.0], [1.0, 2.0]])
+    b = np.array([1.0, -1.0])
+    cases = [
+        Case((lambda x: A @ x - b, lambda x: A, np.array([5.0, 5.0])), np.linalg.solve(A, b),
+             label="a quadratic ½xᵀAx − bᵀx (one Newton step is exact)"),
+        Case((_rosen_grad, _rosen_hess, np.array([-1.2, 1.0])), np.array([1.0, 1.0]),
+             label="Rosenbrock from (−1.2, 1)"),
+    ]
+
+    def run(grad, hess, x0):
+        return newton_minimise(grad, hess, x0.copy())
+
+    def diagnose(case, got):
+        grad, hess, x0 = case.args
+        x = _array(got)
+        if x is None or x.shape != x0.shape:
+            return None
+        if np.allclose(x, x0):
+            return "the start came back: update x inside the loop."
+        step = np.linalg.solve(hess(x0), grad(x0))
+        if np.allclose(x, x0 + step):
+            return "the step has the wrong sign: x_new = x − H⁻¹∇f."
+        if np.allclose(x, x0 - step):
+            return "that is one Newton step: iterate until ‖∇f(x)‖ <= tol."
+        return None
+
+    return check(run, cases, name="newton_minimise", compare=_compare_arrays(1e-8, 1e-8),
+                 diagnose=diagnose,
+                 hint="x = x − np.linalg.solve(hess(x), grad(x)) until "
+                      "np.linalg.norm(grad(x)) <= tol.")
+
+
+def _vdp(mu):
+    def f(t, y):
+        return np.array([y[1], mu * (1 - y[0] ** 2) * y[1] - y[0]])
+
+    def jac(t, y):
+        return np.array([[0.0, 1.0], [-2 * mu * y[0] * y[1] - 1, mu * (1 - y[0] ** 2)]])
+
+    return f, jac
+
+
+def _implicit_reference(f, jac, t, y, h):
+    z = y.copy()
+    for _ in range(100):
+        r = z - y - h * f(t + h, z)
+        if np.linalg.norm(r) < 1e-14 * max(1.0, np.linalg.norm(z)):
+            break
+        z = z - np.linalg.solve(np.eye(len(y)) - h * jac(t + h, z), r)
+    return z
+
+
+def check_implicit_euler_step(implicit_euler_step):
+    """Check ``implicit_euler_step(f, jac, t, y, h) -> y_next`` (Newton on the implicit
+    equation).
+
+    Introduced in the chapter *Applications and discussion*: ``y_next`` solves
+    ``G(z) = z − y − h f(t + h, z) = 0``, whose Jacobian is ``I − h·jac(t + h, z)``.
+
+    >>> def implicit_euler_step(f, jac, t, y, h):
+    ...     z = np.array(y, dtype=float)
+    ...     for _ in range(50):
+    ...         G = z - y - h * f(t + h, z)
+    ...         if np.linalg.norm(G) <= 1e-12 * max(1.0, np.linalg.norm(z)):
+    ...             break
+    ...         z = z - np.linalg.solve(np.eye(len(z)) - h * jac(t + h, z), G)
+    ...     return z
+    >>> bool(check_implicit_euler_step(implicit_euler_step))
+    True
+    """
+    L = np.array([[-1000.0, 0.0], [0.0, -0.5]])
+    cases = [Case((lambda t, y: L @ y, lambda t, y: L, 0.0, np.array([1.0, 1.0]), 0.01),
+                  np.linalg.solve(np.eye(2) + 0.01 * np.diag([1000.0, 0.5]), [1.0, 1.0]),
+                  label="linear y' = Ly, L = diag(−1000, −0.5), h = 0.01")]
+    for mu, y, h in [(10.0, np.array([2.0, 0.0]), 0.05), (1000.0, np.array([1.5, -0.2]), 0.01)]:
+        f, jac = _vdp(mu)
+        cases.append(Case((f, jac, 0.0, y, h), _implicit_reference(f, jac, 0.0, y, h),
+                          label=f"van der Pol, μ = {mu:g}, y = {tuple(y)}, h = {h}"))
+
+    def run(f, jac, t, y, h):
+        return implicit_euler_step(f, jac, t, y.copy(), h)
+
+    def diagnose(case, got):
+        f, jac, t, y, h = case.args
+        z = _array(got)
+        if z is None or z.shape != y.shape:
+            return None
+        if np.allclose(z, y + h * f(t, y)):
+            return ("that is an EXPLICIT Euler step y + h f(t, y): solve "
+                    "z = y + h f(t + h, z) for z instead.")
+        z1 = y - np.linalg.solve(np.eye(len(y)) - h * jac(t + h, y), -h * f(t + h, y))
+        if np.allclose(z, z1) and not np.allclose(z1, case.expected):
+            return "one Newton iteration is not enough here: iterate until G(z) ≈ 0."
+        return None
+
+    return check(run, cases, name="implicit_euler_step", compare=_compare_arrays(1e-8, 1e-10),
+                 diagnose=diagnose,
+                 hint="Newton on G(z) = z − y − h f(t + h, z), starting at z = y, with "
+                      "G'(z) = I − h·jac(t + h, z).")
