@@ -1,0 +1,508 @@
+"""Checkers for the exercises of the first three clustering chapters.
+
+Introduced in the chapters *Multivariate Gaussians* (``check_gaussian_logpdf``,
+``check_sample_gaussian``, ``check_covariance_from_axes``), *Mixtures and the generative
+story* (``check_sample_mixture``, ``check_supervised_mle``, ``check_responsibilities``) and
+*The marginal likelihood* (``check_logsumexp``, ``check_mixture_loglik``,
+``check_fit_two_means``).
+
+Each checker runs the student's function on a few inputs, compares with a reference solution
+and returns a result that is truthy when everything matches and renders as a short report in a
+notebook. It never raises because of the student's code: an exception, an unfinished stub
+(``NotImplementedError``), a wrong shape or a NaN all become a message saying which input
+failed, what was expected, what came back, and a hint. Known typical mistakes (dividing by
+``N - 1``, forgetting to transpose a Cholesky factor, a naive determinant that underflows,
+responsibilities that are not normalised) get their own, specific hint.
+
+Example
+-------
+>>> import numpy as np
+>>> def logsumexp(a):
+...     raise NotImplementedError("Exercise: implement logsumexp")
+>>> result = check_logsumexp(logsumexp)
+>>> bool(result), "not implemented yet" in str(result)
+(False, True)
+>>> bool(check_logsumexp(lambda a: float(np.max(a) + np.log(np.sum(np.exp(a - np.max(a)))))))
+True
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import logsumexp as _logsumexp
+from scipy.stats import multivariate_normal
+
+from lecture_code.exercises.core import Case, check
+
+__all__ = [
+    "check_gaussian_logpdf",
+    "check_sample_gaussian",
+    "check_covariance_from_axes",
+    "check_sample_mixture",
+    "check_supervised_mle",
+    "check_responsibilities",
+    "check_logsumexp",
+    "check_mixture_loglik",
+    "check_fit_two_means",
+]
+
+
+# ---------------------------------------------------------------------------------------
+# Reference solutions (scipy/numpy only) and test inputs
+# ---------------------------------------------------------------------------------------
+def _spd(rng, D, scale=1.0):
+    A = rng.normal(size=(D, D))
+    return scale * (A @ A.T + 0.5 * np.eye(D))
+
+
+def _ref_logpdf(X, mean, cov):
+    return multivariate_normal(mean, cov).logpdf(np.atleast_2d(X)).reshape(-1)
+
+
+def _ref_log_joint(X, weights, means, covs):
+    return np.column_stack([np.log(w) + _ref_logpdf(X, m, c)
+                            for w, m, c in zip(weights, means, covs)])
+
+
+def _ref_responsibilities(X, weights, means, covs):
+    log_joint = _ref_log_joint(X, weights, means, covs)
+    return np.exp(log_joint - _logsumexp(log_joint, axis=1, keepdims=True))
+
+
+def _ref_mixture_loglik(X, weights, means, covs):
+    return float(_logsumexp(_ref_log_joint(X, weights, means, covs), axis=1).sum())
+
+
+def _ref_supervised_mle(X, y, K):
+    X = np.asarray(X, dtype=float)
+    weights = np.array([np.mean(y == k) for k in range(K)])
+    means = np.array([X[y == k].mean(axis=0) for k in range(K)])
+    covs = np.array([np.cov(X[y == k], rowvar=False, bias=True).reshape(X.shape[1], -1)
+                     for k in range(K)])
+    return weights, means, covs
+
+
+def _ref_fit_two_means(x, mu, step, n_steps):
+    # The gradient of the mean log-likelihood of ½N(μ₁,1) + ½N(μ₂,1), in closed form
+    # (responsibility-weighted residuals), for checking the students' AD-based version.
+    x = np.asarray(x, dtype=float)
+    mu = np.asarray(mu, dtype=float).copy()
+    for _ in range(n_steps):
+        log_a = -0.5 * (x - mu[0]) ** 2
+        log_b = -0.5 * (x - mu[1]) ** 2
+        r = np.exp(log_a - np.logaddexp(log_a, log_b))
+        mu = mu + step * np.array([np.mean(r * (x - mu[0])), np.mean((1 - r) * (x - mu[1]))])
+    return mu
+
+
+def _mixture_case(seed, N, D, K, far=False):
+    rng = np.random.default_rng(seed)
+    weights = rng.dirichlet(np.full(K, 3.0))
+    means = rng.normal(scale=3.0, size=(K, D))
+    covs = np.array([_spd(rng, D, 0.5) for _ in range(K)])
+    X = rng.normal(scale=3.0, size=(N, D))
+    if far:
+        X[:2] = 60.0  # densities underflow to 0 here: needs log space
+    return X, weights, means, covs
+
+
+# ---------------------------------------------------------------------------------------
+# Multivariate Gaussians
+# ---------------------------------------------------------------------------------------
+def _gaussian_cases():
+    cases = []
+    for seed, (N, D) in enumerate([(5, 1), (6, 2), (4, 3)]):
+        rng = np.random.default_rng(seed)
+        X = rng.normal(size=(N, D))
+        mean, cov = rng.normal(size=D), _spd(rng, D)
+        cases.append(Case((X, mean, cov), _ref_logpdf(X, mean, cov),
+                          label=f"{N} points in D = {D}"))
+    D = 400
+    X = np.zeros((2, D))
+    X[1, 0] = 0.1
+    mean, cov = np.zeros(D), 0.01 * np.eye(D)
+    cases.append(Case((X, mean, cov), _ref_logpdf(X, mean, cov),
+                      label="D = 400 with cov = 0.01 I (det(cov) = 1e-800 underflows to 0)",
+                      hint="det(cov) underflows to 0 here, so log(det(cov)) is -inf. Use "
+                           "log det(cov) = 2 * sum(log(diag(L))) from the Cholesky factor L."))
+    return cases
+
+
+def check_gaussian_logpdf(gaussian_logpdf):
+    """Check ``gaussian_logpdf(X, mean, cov) -> (N,)`` log-densities (Cholesky exercise).
+
+    Introduced in the chapter *Multivariate Gaussians*.
+
+    >>> from scipy.stats import multivariate_normal
+    >>> bool(check_gaussian_logpdf(lambda X, m, c: multivariate_normal(m, c).logpdf(X)
+    ...                            .reshape(-1)))
+    True
+    """
+    return check(gaussian_logpdf, _gaussian_cases(), name="gaussian_logpdf",
+                 rtol=1e-7, atol=1e-8, diagnose=_diagnose_logpdf,
+                 hint="log N(x | mean, cov) = -D/2 log(2π) - Σ log L_ii - ½‖z‖² with "
+                      "L = cholesky(cov) and L z = x - mean.")
+
+
+def _diagnose_logpdf(case, got):
+    X, mean, cov = case.args
+    expected = np.asarray(case.expected)
+    got = np.asarray(got, dtype=float)
+    if got.shape != expected.shape:
+        return None
+    D = X.shape[1]
+    diff = got - expected
+    if np.allclose(diff, diff[0]) and abs(diff[0]) > 1e-6:
+        if np.isclose(diff[0], 0.5 * D * np.log(2 * np.pi)):
+            return "every value is off by D/2·log(2π): the normalising constant is missing."
+        if np.isclose(diff[0], 0.5 * np.linalg.slogdet(cov)[1]):
+            return "every value is off by ½ log det(cov): the -Σ log L_ii term is missing."
+        if np.isclose(diff[0], -0.5 * np.linalg.slogdet(cov)[1]):
+            return ("every value is off by -½ log det(cov): Σ log L_ii already is ½ log det; "
+                    "do not multiply it by 2 here (or use ½ of 2·Σ log L_ii).")
+        return ("every value is off by the same constant: the quadratic form is right, check "
+                "the constant terms (-D/2 log 2π and -Σ log L_ii).")
+    return None
+
+
+def check_sample_gaussian(sample_gaussian):
+    """Check ``sample_gaussian(mean, cov, z) -> (N, D)`` = ``mean + z Lᵀ`` row by row.
+
+    Introduced in the chapter *Multivariate Gaussians*.
+
+    >>> bool(check_sample_gaussian(lambda m, c, z: m + z @ np.linalg.cholesky(c).T))
+    True
+    """
+    cases = []
+    for seed, D in enumerate([1, 2, 3]):
+        rng = np.random.default_rng(10 + seed)
+        mean, cov = rng.normal(size=D), _spd(rng, D)
+        z = rng.normal(size=(4, D))
+        cases.append(Case((mean, cov, z), mean + z @ np.linalg.cholesky(cov).T,
+                          label=f"4 standard normal draws in D = {D}"))
+    return check(sample_gaussian, cases, name="sample_gaussian", rtol=1e-9, atol=1e-9,
+                 diagnose=_diagnose_sample,
+                 hint="with one draw per row, x = mean + z @ L.T where L = cholesky(cov).")
+
+
+def _diagnose_sample(case, got):
+    mean, cov, z = case.args
+    got = np.asarray(got, dtype=float)
+    if got.shape != z.shape:
+        return None
+    L = np.linalg.cholesky(cov)
+    if np.allclose(got, mean + z @ L):
+        return ("you computed mean + z @ L: with draws in rows you need z @ L.T (each row is "
+                "(L z_n)ᵀ = z_nᵀ Lᵀ).")
+    if np.allclose(got, z @ L.T):
+        return "the mean is missing: add mean to every row."
+    if np.allclose(got, mean + z @ cov):
+        return "you multiplied by cov itself; multiply by its Cholesky factor (a 'square root')."
+    return None
+
+
+def check_covariance_from_axes(covariance_from_axes):
+    """Check ``covariance_from_axes(angle_degrees, stds) -> (2, 2)`` covariance.
+
+    Introduced in the chapter *Multivariate Gaussians*.
+
+    >>> def ref(angle, stds):
+    ...     t = np.radians(angle)
+    ...     V = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
+    ...     return V @ np.diag(np.square(stds)) @ V.T
+    >>> bool(check_covariance_from_axes(ref))
+    True
+    """
+    cases = []
+    for angle, stds in [(0.0, (2.0, 1.0)), (30.0, (2.0, 0.6)), (90.0, (1.5, 0.5)),
+                        (-45.0, (1.0, 0.2))]:
+        t = np.radians(angle)
+        V = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
+        cases.append(Case((angle, stds), V @ np.diag(np.square(stds)) @ V.T,
+                          label=f"angle = {angle}°, stds = {stds}"))
+    return check(covariance_from_axes, cases, name="covariance_from_axes", rtol=1e-9,
+                 atol=1e-9, diagnose=_diagnose_axes,
+                 hint="Σ = V diag(stds²) Vᵀ, V = [[cos t, -sin t], [sin t, cos t]], "
+                      "t = np.radians(angle).")
+
+
+def _diagnose_axes(case, got):
+    angle, stds = case.args
+    got = np.asarray(got, dtype=float)
+    if got.shape != (2, 2):
+        return None
+    t = np.radians(angle)
+    V = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
+    if np.allclose(got, V @ np.diag(stds) @ V.T):
+        return "the eigenvalues are the variances: square the standard deviations."
+    if np.allclose(got, V.T @ np.diag(np.square(stds)) @ V) and angle % 90:
+        return "the ellipse turned the wrong way: use V diag(stds²) Vᵀ, not Vᵀ diag(stds²) V."
+    tr = float(angle)  # the angle used as if it were in radians
+    Vr = np.array([[np.cos(tr), -np.sin(tr)], [np.sin(tr), np.cos(tr)]])
+    if angle % 360 and np.allclose(got, Vr @ np.diag(np.square(stds)) @ Vr.T):
+        return "the angle is in degrees: convert it with np.radians(angle) before cos/sin."
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+# Mixtures and the generative story
+# ---------------------------------------------------------------------------------------
+_SAMPLE_MODEL = (np.array([0.6, 0.3, 0.1]),
+                 np.array([[0.0, 0.0], [5.0, 0.0], [0.0, 5.0]]),
+                 np.array([[[1.0, 0.5], [0.5, 1.0]], [[0.5, 0.0], [0.0, 2.0]],
+                           [[0.3, 0.0], [0.0, 0.3]]]))
+
+
+def check_sample_mixture(sample_mixture, n: int = 20_000):
+    """Check ``sample_mixture(weights, means, covs, n, rng) -> (X, y)`` statistically.
+
+    Introduced in the chapter *Mixtures and the generative story*. Draws ``n`` points with a
+    seeded generator and compares label proportions, per-component means and covariances with
+    the model (tolerances of about five standard errors, so a correct sampler passes).
+
+    >>> def ref(weights, means, covs, n, rng):
+    ...     y = rng.choice(len(weights), size=n, p=weights)
+    ...     X = np.array([rng.multivariate_normal(means[k], covs[k]) for k in y])
+    ...     return X, y
+    >>> bool(check_sample_mixture(ref, n=3000))
+    True
+    """
+    weights, means, covs = _SAMPLE_MODEL
+
+    def run(weights, means, covs, n, seed):
+        return sample_mixture(weights, means, covs, n, np.random.default_rng(seed))
+
+    case = Case((weights, means, covs, n, 0), None,
+                label=f"{n} draws from a 3-component mixture in 2-D (seed 0)")
+    return check(run, [case], name="sample_mixture", compare=_compare_sample_mixture,
+                 hint="first y = rng.choice(K, size=n, p=weights), then each X[i] from "
+                      "component y[i] (e.g. rng.multivariate_normal(means[k], covs[k], size=...)).")
+
+
+def _compare_sample_mixture(case, got):
+    weights, means, covs, n, _ = case.args
+    if not (isinstance(got, tuple) and len(got) == 2):
+        return f"expected a pair (X, y), got {type(got).__name__}."
+    X, y = np.asarray(got[0], dtype=float), np.asarray(got[1])
+    if X.shape != (n, 2) or y.shape != (n,):
+        return f"expected X of shape ({n}, 2) and y of shape ({n},), got {X.shape} and {y.shape}."
+    if not np.all(np.isfinite(X)):
+        return "X contains NaN or inf."
+    if not np.issubdtype(y.dtype, np.integer) or y.min() < 0 or y.max() >= len(weights):
+        return f"y must hold integer labels 0..{len(weights) - 1}, got values {np.unique(y)[:6]}."
+    freq = np.bincount(y, minlength=len(weights)) / n
+    if np.any(np.abs(freq - weights) > 5 * np.sqrt(weights * (1 - weights) / n)):
+        if np.allclose(freq, 1 / len(weights), atol=0.02):
+            return (f"the labels are uniform ({freq.round(3)}) but the weights are {weights}: "
+                    "pass p=weights to rng.choice.")
+        return f"label proportions {freq.round(3)} do not match the weights {weights}."
+    for k in range(len(weights)):
+        Xk = X[y == k]
+        se = np.sqrt(np.diag(covs[k]) / len(Xk))
+        if np.any(np.abs(Xk.mean(axis=0) - means[k]) > 6 * se + 1e-9):
+            return (f"the points labelled {k} have mean {Xk.mean(axis=0).round(2)}, but "
+                    f"component {k} has mean {means[k]}: X[i] must come from component y[i].")
+        if np.abs(np.cov(Xk, rowvar=False) - covs[k]).max() > 0.15 * np.abs(covs[k]).max() + 0.05:
+            return (f"the points labelled {k} have covariance "
+                    f"{np.cov(Xk, rowvar=False).round(2).tolist()}, expected "
+                    f"{covs[k].tolist()}.")
+    return None
+
+
+def check_supervised_mle(supervised_mle):
+    """Check ``supervised_mle(X, y, K) -> (weights, means, covs)`` (closed-form MLE).
+
+    Introduced in the chapter *Mixtures and the generative story*.
+
+    >>> def ref(X, y, K):
+    ...     w = np.array([np.mean(y == k) for k in range(K)])
+    ...     m = np.array([X[y == k].mean(axis=0) for k in range(K)])
+    ...     c = np.array([np.cov(X[y == k], rowvar=False, bias=True) for k in range(K)])
+    ...     return w, m, c
+    >>> bool(check_supervised_mle(ref))
+    True
+    """
+    cases = []
+    for seed, (N, D, K) in enumerate([(30, 2, 2), (60, 2, 3), (40, 3, 2)]):
+        rng = np.random.default_rng(20 + seed)
+        X = rng.normal(size=(N, D)) * 2
+        y = np.sort(rng.permutation(np.arange(N) % K))  # every label present
+        y = rng.permutation(y)
+        cases.append(Case((X, y, K), _ref_supervised_mle(X, y, K),
+                          label=f"N = {N}, D = {D}, K = {K}"))
+    return check(supervised_mle, cases, name="supervised_mle", rtol=1e-9, atol=1e-10,
+                 diagnose=_diagnose_mle,
+                 hint="weights N_k/N; means the average of each label's points; covariances "
+                      "(1/N_k) Σ (x - μ_k)(x - μ_k)ᵀ over that label's points.")
+
+
+def _diagnose_mle(case, got):
+    X, y, K = case.args
+    if not (isinstance(got, (tuple, list)) and len(got) == 3):
+        return "return three things: (weights, means, covs)."
+    w, m, c = (np.asarray(a, dtype=float) for a in got)
+    ref_w, ref_m, ref_c = case.expected
+    if c.shape == ref_c.shape and np.allclose(w, ref_w) and np.allclose(m, ref_m):
+        unbiased = np.array([np.cov(X[y == k], rowvar=False).reshape(ref_c.shape[1:])
+                             for k in range(K)])
+        if np.allclose(c, unbiased):
+            return ("the covariances divide by N_k - 1 (np.cov's default). The maximum-"
+                    "likelihood estimate divides by N_k: use np.cov(..., bias=True).")
+        if np.allclose(c, ref_c * np.bincount(y, minlength=K)[:, None, None] / len(X)):
+            return "each covariance must be divided by N_k, the count of its label, not by N."
+    if w.shape == ref_w.shape and np.allclose(w, np.bincount(y, minlength=K)):
+        return "the weights are counts; divide them by N so that they sum to 1."
+    return None
+
+
+def check_responsibilities(responsibilities):
+    """Check ``responsibilities(X, weights, means, covs) -> (N, K)`` posterior probabilities.
+
+    Introduced in the chapter *Mixtures and the generative story*.
+
+    >>> from scipy.special import logsumexp
+    >>> from scipy.stats import multivariate_normal
+    >>> def ref(X, w, m, c):
+    ...     lj = np.column_stack([np.log(wk) + multivariate_normal(mk, ck).logpdf(X)
+    ...                           for wk, mk, ck in zip(w, m, c)])
+    ...     return np.exp(lj - logsumexp(lj, axis=1, keepdims=True))
+    >>> bool(check_responsibilities(ref))
+    True
+    """
+    cases = []
+    for seed, (N, D, K, far) in enumerate([(6, 2, 2, False), (8, 2, 3, False),
+                                           (5, 3, 2, False), (6, 2, 3, True)]):
+        X, w, m, c = _mixture_case(30 + seed, N, D, K, far)
+        label = f"N = {N}, D = {D}, K = {K}" + (" (two points far from every component)"
+                                                if far else "")
+        cases.append(Case((X, w, m, c), _ref_responsibilities(X, w, m, c), label=label,
+                          hint=("far from every component the densities underflow to 0 and "
+                                "the ratio is 0/0: normalise in log space with logsumexp.")
+                          if far else None))
+    return check(responsibilities, cases, name="responsibilities", rtol=1e-6, atol=1e-9,
+                 diagnose=_diagnose_resp,
+                 hint="γ_nk = π_k N(x_n | μ_k, Σ_k) / Σ_j π_j N(x_n | μ_j, Σ_j); work with "
+                      "logs and subtract logsumexp over k.")
+
+
+def _diagnose_resp(case, got):
+    got = np.asarray(got, dtype=float)
+    expected = np.asarray(case.expected)
+    if got.shape == expected.T.shape and got.shape != expected.shape:
+        return f"shape {got.shape} is transposed: return one row per point, shape {expected.shape}."
+    if got.shape != expected.shape or not np.all(np.isfinite(got)):
+        return None
+    X, w, m, c = case.args
+    rows = got.sum(axis=1)
+    if not np.allclose(rows, 1.0):
+        return (f"the rows sum to {rows.round(3)[:4]}…, not 1: divide by the sum over the "
+                "components (subtract logsumexp in log space).")
+    unweighted = _ref_responsibilities(X, np.full(len(w), 1 / len(w)), m, c)
+    if np.allclose(got, unweighted) and not np.allclose(w, w[0]):
+        return "the weights π_k are missing: multiply each density by π_k (add log π_k)."
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+# The marginal likelihood
+# ---------------------------------------------------------------------------------------
+def check_logsumexp(logsumexp):
+    """Check ``logsumexp(a) -> float`` on ordinary, very negative and very positive inputs.
+
+    Introduced in the chapter *The marginal likelihood*.
+
+    >>> from scipy.special import logsumexp as ref
+    >>> bool(check_logsumexp(lambda a: float(ref(a))))
+    True
+    """
+    inputs = [
+        (np.array([0.0, 1.0, 2.0]), "a = [0, 1, 2]", None),
+        (np.array([-3.5]), "a single element", None),
+        (np.array([-1000.0, -1001.0, -1002.0]), "a = [-1000, -1001, -1002]",
+         "exp(-1000) underflows to 0 and log(0) = -inf: subtract the maximum first."),
+        (np.array([1000.0, 1000.0]), "a = [1000, 1000]",
+         "exp(1000) overflows to inf: subtract the maximum first."),
+        (np.array([-np.inf, 0.0]), "a = [-inf, 0] (a zero-weight term)", None),
+    ]
+    cases = [Case((a,), float(_logsumexp(a)), label=label, hint=hint)
+             for a, label, hint in inputs]
+    return check(logsumexp, cases, name="logsumexp", rtol=1e-12, atol=1e-12,
+                 hint="m = a.max(); return m + log(sum(exp(a - m))).")
+
+
+def check_mixture_loglik(mixture_loglik):
+    """Check ``mixture_loglik(X, weights, means, covs) -> float``, the marginal log-likelihood.
+
+    Introduced in the chapter *The marginal likelihood*.
+
+    >>> from scipy.special import logsumexp
+    >>> from scipy.stats import multivariate_normal
+    >>> def ref(X, w, m, c):
+    ...     lj = np.column_stack([np.log(wk) + multivariate_normal(mk, ck).logpdf(X)
+    ...                           for wk, mk, ck in zip(w, m, c)])
+    ...     return logsumexp(lj, axis=1).sum()
+    >>> bool(check_mixture_loglik(ref))
+    True
+    """
+    cases = []
+    for seed, (N, D, K, far) in enumerate([(10, 1, 2, False), (20, 2, 3, False),
+                                           (15, 2, 2, True)]):
+        X, w, m, c = _mixture_case(40 + seed, N, D, K, far)
+        label = f"N = {N}, D = {D}, K = {K}" + (" (two points far from every component)"
+                                                if far else "")
+        cases.append(Case((X, w, m, c), _ref_mixture_loglik(X, w, m, c), label=label,
+                          hint="the densities underflow here: use logsumexp over the "
+                               "components instead of log(sum(exp(...)))." if far else None))
+    return check(mixture_loglik, cases, name="mixture_loglik", rtol=1e-8, atol=1e-8,
+                 diagnose=_diagnose_loglik,
+                 hint="Σ_n logsumexp_k (log π_k + log N(x_n | μ_k, Σ_k)).")
+
+
+def _diagnose_loglik(case, got):
+    try:
+        got = float(np.asarray(got, dtype=float).reshape(()))
+    except (TypeError, ValueError):
+        return "return one number (the sum over all points), not an array."
+    X, w, m, c = case.args
+    log_joint = _ref_log_joint(X, w, m, c)
+    if np.isclose(got, float(log_joint.max(axis=1).sum())):
+        return "you took the max over components; the marginal sums them (logsumexp)."
+    if np.isclose(got, float(_logsumexp(log_joint, axis=1).mean())):
+        return "that is the mean over points; the log-likelihood is the sum."
+    if np.isclose(got, float(log_joint.sum())):
+        return "log of a sum is not the sum of logs: use logsumexp over the components."
+    return None
+
+
+def check_fit_two_means(fit_two_means):
+    """Check ``fit_two_means(x, mu, step, n_steps) -> array([mu1, mu2])`` (gradient ascent).
+
+    Introduced in the chapter *The marginal likelihood*. The reference uses the closed-form
+    gradient of the mean log-likelihood, so any correct AD-based solution agrees with it.
+
+    >>> bool(check_fit_two_means(_ref_fit_two_means))
+    True
+    """
+    rng = np.random.default_rng(50)
+    x = np.concatenate([rng.normal(-2.0, 1.0, 40), rng.normal(2.5, 1.0, 60)])
+    cases = [Case((x, np.array(mu), step, n), _ref_fit_two_means(x, mu, step, n),
+                  label=f"100 points, start {mu}, step {step}, {n} steps")
+             for mu, step, n in [((-1.0, 1.0), 0.5, 1), ((-1.0, 1.0), 0.5, 30),
+                                 ((0.5, 0.0), 1.0, 20)]]
+    return check(fit_two_means, cases, name="fit_two_means", rtol=1e-6, atol=1e-8,
+                 diagnose=_diagnose_two_means,
+                 hint="mu = mu + step * grad(mean_loglik)(mu), n_steps times; mean_loglik "
+                      "averages log(½ N(x|μ₁,1) + ½ N(x|μ₂,1)) over the points.")
+
+
+def _diagnose_two_means(case, got):
+    x, mu, step, n = case.args
+    got = np.asarray(got, dtype=float)
+    if got.shape != (2,):
+        return None
+    if np.allclose(got, _ref_fit_two_means(x, mu, -step, n)):
+        return "you went downhill: gradient *ascent* adds step * gradient."
+    if n > 1 and np.allclose(got, _ref_fit_two_means(x, mu, step, n - 1)):
+        return f"you took {n - 1} steps instead of {n}."
+    if np.allclose(got, _ref_fit_two_means(x, mu, step * len(x), n), rtol=1e-5):
+        return "use the *mean* log-likelihood (divide the sum by N), not the sum."
+    return None
