@@ -57,6 +57,19 @@ def test_rosenbrock_paths(ax):
     np.testing.assert_array_equal(lines[0].get_xdata(), path[:, 0])
 
 
+def test_rosenbrock_paths_stride_keeps_count_and_end(ax):
+    path = np.column_stack([np.linspace(-1, 1, 101), np.linspace(1, 1, 101)])
+    (line,) = pj.plot_rosenbrock_paths(ax, {"gradient descent": path},
+                                       strides={"gradient descent": 30})
+    assert line.get_label() == "gradient descent (100 iterations)"
+    assert line.get_xdata()[-1] == 1.0 and len(line.get_xdata()) == 5
+
+
+def test_rosenbrock_paths_bad_stride(ax):
+    with pytest.raises(ValueError, match="positive integer"):
+        pj.plot_rosenbrock_paths(ax, {"a": np.ones((3, 2))}, strides={"a": 0})
+
+
 def test_rosenbrock_paths_bad_shape(ax):
     with pytest.raises(ValueError, match=r"\(k, 2\)"):
         pj.plot_rosenbrock_paths(ax, {"bad": np.ones((3, 3))})

@@ -148,13 +148,16 @@ def _rosenbrock(x, y, a=1.0, b=100.0):
 
 def plot_rosenbrock_paths(ax, paths: Mapping[str, np.ndarray], *,
                           xlim=(-2.0, 2.0), ylim=(-1.0, 3.0), levels: int = 20,
+                          strides: Mapping[str, int] | None = None,
                           title: str | None = None):
     """Draw optimisation paths on the log-spaced contours of Rosenbrock's function.
 
     Introduced in the chapter *Applications and discussion*: gradient descent creeping along
     the curved valley against Newton's method with the AD Hessian. ``paths`` maps a label to
-    an ``(k, 2)`` array of iterates; the label's line shows the number of iterations. The
-    minimum ``(1, 1)`` is marked with a star. Returns the path lines.
+    an ``(k, 2)`` array of iterates; the label's line shows the number of iterations.
+    ``strides`` maps a label to ``s`` to draw only every ``s``-th iterate of a long path (the
+    label still counts all of them). The minimum ``(1, 1)`` is marked with a star. Returns
+    the path lines.
 
     >>> import matplotlib; matplotlib.use("Agg")
     >>> import matplotlib.pyplot as plt
@@ -168,14 +171,22 @@ def plot_rosenbrock_paths(ax, paths: Mapping[str, np.ndarray], *,
     ys = np.linspace(*ylim, 300)
     X, Y = np.meshgrid(xs, ys)
     Z = _rosenbrock(X, Y)
-    ax.contour(X, Y, Z, levels=np.logspace(-1, 3.5, levels), cmap="Greys", linewidths=0.7)
+    ax.contour(X, Y, Z, levels=np.logspace(-1, 3.5, levels), cmap="viridis", alpha=0.5,
+               linewidths=0.8)
+    strides = strides or {}
     lines = []
     for k, (label, path) in enumerate(paths.items()):
         path = np.asarray(path, dtype=float)
         if path.ndim != 2 or path.shape[1] != 2:
             raise ValueError(f"path {label!r} must be a (k, 2) array of iterates, "
                              f"got shape {path.shape}.")
-        (line,) = ax.plot(path[:, 0], path[:, 1], ".-", color=_color(label, k), ms=4, lw=1.2,
+        stride = int(strides.get(label, 1))
+        if stride < 1:
+            raise ValueError(f"stride for {label!r} must be a positive integer, got {stride}.")
+        shown = path[::stride]
+        if (len(path) - 1) % stride:
+            shown = np.vstack([shown, path[-1:]])
+        (line,) = ax.plot(shown[:, 0], shown[:, 1], ".-", color=_color(label, k), ms=4, lw=1.2,
                           label=f"{label} ({len(path) - 1} iterations)")
         ax.plot(*path[0], "o", color=_color(label, k), ms=7)
         lines.append(line)
