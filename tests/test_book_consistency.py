@@ -1,0 +1,78 @@
+"""The book's sources are consistent: _toc.yml and book/ agree, notebooks have no outputs,
+the configuration keeps the promises of the README (forced execution, offline math, one URL).
+"""
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tools.check_book import book_pages, source_problems, toc_files
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_toc_and_book_agree_and_notebooks_are_clean():
+    assert source_problems() == []
+
+
+def test_front_matter_comes_first():
+    toc = toc_files()
+    assert toc[:3] == ["book/intro", "book/notation", "book/plan"]
+    assert set(book_pages()) == set(toc)
+
+
+def test_checks_catch_problems(tmp_path):
+    (tmp_path / "book").mkdir()
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: book/intro\nchapters:\n"
+                                       "  - file: book/missing\n")
+    (tmp_path / "book" / "intro.md").write_text("# Intro\n")
+    (tmp_path / "book" / "orphan.md").write_text("# Orphan\n")
+    nb = {"cells": [{"cell_type": "code", "source": "1", "metadata": {},
+                     "execution_count": 1, "outputs": [{"output_type": "execute_result"}]}],
+          "metadata": {"kernelspec": {"name": "julia"}}, "nbformat": 4, "nbformat_minor": 5}
+    (tmp_path / "book" / "dirty.ipynb").write_text(json.dumps(nb))
+    text = "\n".join(source_problems(tmp_path))
+    for fragment in ["lists book/missing", "book/orphan is not in _toc.yml",
+                     "book/dirty is not in _toc.yml", "stored with outputs", "kernelspec 'julia'"]:
+        assert fragment in text, text
+
+
+def _config():
+    return (ROOT / "_config.yml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("setting", [
+    r"execute_notebooks:\s*force", r"timeout:\s*\d+", r"allow_errors:\s*false",
+    r"nb_execution_raise_on_error:\s*true", r"only_build_toc_files:\s*true",
+    r"-\s*sphinx-mathjax-offline", r"-\s*sphinx_exercise", r"-\s*sphinx_togglebutton",
+    r"binderhub_url:\s*https://mybinder.org", r"colab_url:", r"use_download_button:\s*true",
+    r"references\.bib",
+])
+def test_config_keeps_its_promises(setting):
+    assert re.search(setting, _config()), setting
+
+
+def test_repository_url_is_set_in_one_place():
+    urls = re.findall(r"https://github\.com/[\w.-]+/[\w.-]+", _config())
+    assert len(urls) == 1
+
+
+def test_requirements_are_exact_pins_and_install_the_package():
+    lines = [line.strip() for line in (ROOT / "requirements.txt").read_text().splitlines()
+             if line.strip() and not line.startswith("#")]
+    assert lines[-1] == "-e ."
+    unpinned = [line for line in lines[:-1] if "==" not in line]
+    assert unpinned == []
+    names = {line.split("==")[0].lower() for line in lines[:-1]}
+    for needed in ["jupyter-book", "numpy", "scipy", "matplotlib", "ipywidgets", "scikit-learn",
+                   "nbval", "pytest", "pytest-xdist", "hypothesis", "sphinx-exercise",
+                   "sphinx-togglebutton", "sphinx-mathjax-offline"]:
+        assert needed in names, needed
+    assert (ROOT / "runtime.txt").read_text().strip() == "python-3.11"
+
+
+def test_bibliography_has_the_core_references():
+    bib = (ROOT / "references.bib").read_text(encoding="utf-8")
+    for key in ["griewank2008", "baydin2018", "bishop2006", "dempster1977", "azzalini1990"]:
+        assert re.search(r"@\w+\{" + key + ",", bib), key

@@ -1,0 +1,113 @@
+"""Checks of the book's sources and of the built HTML, run by ``make test``.
+
+    python tools/check_book.py sources   # before building: toc <-> notebooks, no outputs
+    python tools/check_book.py html      # after building: pages exist, MathJax is local
+
+Each problem is printed with what to do about it; the exit status is 1 if there is any.
+The same source checks run in the unit tests (tests/test_book_consistency.py).
+"""
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CDN_PATTERNS = ("cdn.jsdelivr.net/npm/mathjax", "mathjax@", "cdnjs.cloudflare.com/ajax/libs/mathjax")
+
+
+def toc_files(root: Path = ROOT) -> list[str]:
+    """Every ``file:`` (and the ``root:``) of _toc.yml, without suffix, in order."""
+    files = []
+    for line in (root / "_toc.yml").read_text(encoding="utf-8").splitlines():
+        m = re.match(r"^\s*(?:-\s*)?(file|root)\s*:\s*(\S+)\s*$", line.split(" #")[0])
+        if m:
+            files.append(re.sub(r"\.(ipynb|md)$", "", m.group(2).strip("'\"")))
+    return files
+
+
+def book_pages(root: Path = ROOT) -> list[str]:
+    """Every page (notebook or Markdown) under book/, as a path without suffix."""
+    pages = [p for p in (root / "book").rglob("*") if p.suffix in (".ipynb", ".md")
+             and ".ipynb_checkpoints" not in p.parts]
+    return sorted(str(p.relative_to(root).with_suffix("")) for p in pages)
+
+
+def source_problems(root: Path = ROOT) -> list[str]:
+    """Problems with the sources: toc and book/ disagree, notebooks stored with outputs."""
+    problems = []
+    toc, pages = toc_files(root), book_pages(root)
+    for dup in sorted({f for f in toc if toc.count(f) > 1}):
+        problems.append(f"_toc.yml lists {dup} more than once.")
+    for missing in sorted(set(toc) - set(pages)):
+        problems.append(f"_toc.yml lists {missing}, which does not exist under book/: "
+                        "remove the entry or add the page.")
+    for orphan in sorted(set(pages) - set(toc)):
+        problems.append(f"{orphan} is not in _toc.yml: add it in reading order, or delete it.")
+    for nb in sorted((root / "book").glob("*.ipynb")):
+        name = nb.relative_to(root)
+        try:
+            data = json.loads(nb.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            problems.append(f"{name} is not valid JSON ({exc}).")
+            continue
+        dirty = [i for i, c in enumerate(data.get("cells", [])) if c.get("cell_type") == "code"
+                 and (c.get("outputs") or c.get("execution_count") is not None)]
+        if dirty:
+            problems.append(f"{name} is stored with outputs (code cells {dirty[:5]}...): clear "
+                            "them, e.g. `jupyter nbconvert --clear-output --inplace " f"{name}`.")
+        kernel = data.get("metadata", {}).get("kernelspec", {}).get("name")
+        if kernel != "python3":
+            problems.append(f"{name} has kernelspec {kernel!r}; use 'python3'.")
+    return problems
+
+
+def html_problems(root: Path = ROOT) -> list[str]:
+    """Problems with the built HTML: missing pages, MathJax from a CDN or missing."""
+    html = root / "_build" / "html"
+    if not (html / "index.html").exists():
+        return [f"{html / 'index.html'} does not exist: run `make book` first."]
+    problems = []
+    for page in toc_files(root):
+        if not (html / f"{page}.html").exists():
+            problems.append(f"{page}.html was not built.")
+    mathjax = html / "_static" / "mathjax" / "tex-chtml.js"
+    if not mathjax.exists():
+        problems.append(f"{mathjax.relative_to(root)} is missing: is sphinx-mathjax-offline in "
+                        "sphinx.extra_extensions of _config.yml?")
+    for page in sorted(html.rglob("*.html")):
+        text = page.read_text(encoding="utf-8", errors="replace")
+        for pattern in CDN_PATTERNS:
+            if pattern in text:
+                problems.append(f"{page.relative_to(root)} loads MathJax from a CDN "
+                                f"({pattern!r}); the book must read offline.")
+    math_pages = [p for p in html.rglob("*.html") if 'class="math' in p.read_text(
+        encoding="utf-8", errors="replace")]
+    for page in math_pages:
+        if "_static/mathjax/tex-chtml.js" not in page.read_text(encoding="utf-8"):
+            problems.append(f"{page.relative_to(root)} has math but does not load the local "
+                            "MathJax (_static/mathjax/tex-chtml.js).")
+    return problems
+
+
+def main(argv: list[str]) -> int:
+    what = argv[1:] or ["sources", "html"]
+    problems = []
+    for step in what:
+        if step == "sources":
+            problems += source_problems()
+        elif step == "html":
+            problems += html_problems()
+        else:
+            print(f"unknown check {step!r}: use 'sources' and/or 'html'", file=sys.stderr)
+            return 2
+    for p in problems:
+        print(f"check_book: {p}", file=sys.stderr)
+    if not problems:
+        print(f"check_book: {', '.join(what)} OK")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
