@@ -20,9 +20,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.requirements.stamp
 NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
 
-# Reproducible runs: no display, fixed hashing, one BLAS thread per process (the tests run
-# on two processes; the timings in the book assume one thread).
-export MPLBACKEND := Agg
+# Reproducible runs: fixed hashing, one BLAS thread per process (the tests run on two
+# processes; the timings in the book assume one thread). MPLBACKEND=Agg is set for the unit
+# tests only: in a notebook kernel it would replace the inline backend and lose the figures.
 export PYTHONHASHSEED := 0
 export OMP_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS ?= 1
@@ -61,7 +61,8 @@ test: test-unit test-notebooks test-book
 
 test-unit: $(STAMP)
 	$(BIN)/python tools/check_book.py sources
-	$(BIN)/python -m pytest -n 2 -p no:cacheprovider tests/ --doctest-modules lecture_code
+	MPLBACKEND=Agg $(BIN)/python -m pytest -n 2 -p no:cacheprovider tests/ \
+	    --doctest-modules lecture_code
 
 test-notebooks: $(STAMP)
 ifeq ($(NOTEBOOKS),)
