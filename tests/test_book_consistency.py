@@ -76,3 +76,25 @@ def test_bibliography_has_the_core_references():
     bib = (ROOT / "references.bib").read_text(encoding="utf-8")
     for key in ["griewank2008", "baydin2018", "bishop2006", "dempster1977", "azzalini1990"]:
         assert re.search(r"@\w+\{" + key + ",", bib), key
+
+
+def test_notebook_step_fails_on_stderr_and_reports_times(tmp_path):
+    """The nbval plugin of `make test` turns a warning in a notebook into a failure."""
+    import subprocess
+    import sys
+
+    nbformat = pytest.importorskip("nbformat")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 1"),
+                nbformat.v4.new_code_cell("import warnings; warnings.warn('careful')")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    path = tmp_path / "noisy.ipynb"
+    nbformat.write(nb, path)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "tools.nbval_report",
+         "--nbval-lax", "--nbval-current-env", "-o", "filterwarnings=error", str(path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "wrote to stderr" in run.stdout and "UserWarning: careful" in run.stdout
+    assert "notebook run times" in run.stdout and "1 passed" in run.stdout
