@@ -302,3 +302,14 @@ def test_fused_step_property(seed, ct, d, block):
     assert ll_f == pytest.approx(ll, rel=1e-10)
     for a, b in zip(fast, ref):
         np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("ct", TYPES)
+def test_sample_matches_sklearn(ct):
+    X = _data()
+    kw = dict(n_components=3, covariance_type=ct, random_state=0, max_iter=200, **_inits(X, ct))
+    sk, ours = SkGM(**kw).fit(X), GaussianMixture(**kw).fit(X)
+    Xs, ys = ours.sample(50)
+    Xk, yk = sk.sample(50)
+    np.testing.assert_array_equal(ys, yk)
+    np.testing.assert_allclose(Xs, Xk, rtol=1e-6)
