@@ -1,0 +1,786 @@
+"""Checkers for the exercises of the first four automatic-differentiation chapters.
+
+Introduced in the chapters *Why derivatives, and why not divided differences*
+(``check_newton``, ``check_central_difference``, ``check_optimal_forward_step``),
+*Dual numbers* (``check_dual_div``, ``check_dual_tan``, ``check_newton_dual``),
+*Many variables and the chain rule* (``check_dual_program``, ``check_tangent_sweep``,
+``check_directional_derivative``) and *Three ways to build AD* (``check_d_horner``,
+``check_count_operations``, ``check_for_loop_version``).
+
+Each checker runs the student's function on a few inputs, compares with a reference and
+returns a result that is truthy when everything matches and renders as a short report in a
+notebook. It never raises because of the student's code: an exception, an unfinished stub
+(``NotImplementedError``), a wrong value or a NaN all become a message saying which input
+failed, what was expected, what came back, and a hint. Typical mistakes (a step that does not
+scale with ``x``, a sign error in the quotient rule, ``sec`` instead of ``sec²``, a forgotten
+tangent of the second input) get their own hint.
+
+Example
+-------
+>>> def dual_div(a, b):
+...     raise NotImplementedError("Exercise: implement dual_div")
+>>> result = check_dual_div(dual_div)
+>>> bool(result), "not implemented yet" in str(result)
+(False, True)
+>>> bool(check_dual_div(lambda a, b: (a[0] / b[0], (a[1] * b[0] - a[0] * b[1]) / b[0]**2)))
+True
+"""
+from __future__ import annotations
+
+import ast
+import inspect
+import math
+import textwrap
+
+import numpy as np
+
+from lecture_code.exercises.core import Case, check
+
+__all__ = [
+    "check_newton",
+    "check_central_difference",
+    "check_optimal_forward_step",
+    "check_dual_div",
+    "check_dual_tan",
+    "check_newton_dual",
+    "check_dual_program",
+    "check_tangent_sweep",
+    "check_directional_derivative",
+    "check_d_horner",
+    "check_count_operations",
+    "check_for_loop_version",
+    "LECTURE_GRAPH",
+    "while_power",
+]
+
+_EPS = float(np.finfo(float).eps)
+
+
+def _pair(got):
+    """A student's (value, tangent) pair, or a Dual, as two floats (None if neither)."""
+    if hasattr(got, "primal") and hasattr(got, "tangent"):
+        return float(np.asarray(got.primal)), float(np.asarray(got.tangent))
+    if isinstance(got, (tuple, list)) and len(got) == 2:
+        return float(got[0]), float(got[1])
+    return None
+
+
+def _compare_pair(rtol):
+    def compare(case, got):
+        try:
+            pair = _pair(got)
+        except (TypeError, ValueError):
+            pair = None
+        if pair is None:
+            return (f"expected a pair (value, tangent), got {type(got).__name__} "
+                    f"{got!r:.60}.")
+        expected = case.expected
+        for part, g, e in zip(("value", "tangent"), pair, expected):
+            if not np.isfinite(g):
+                return f"the {part} is {g}: expected {e:.12g}."
+            if abs(g - e) > rtol * max(1.0, abs(e)):
+                return f"the {part} is {g:.12g}, expected {e:.12g}."
+        return None
+    return compare
+
+
+# ---------------------------------------------------------------------------------------
+# Why derivatives, and why not divided differences
+# ---------------------------------------------------------------------------------------
+_NEWTON_PROBLEMS = [
+    ("x³ − 2 from x0 = 1", lambda x: x**3 - 2, lambda x: 3 * x**2, 1.0, 2 ** (1 / 3)),
+    ("cos x − x from x0 = 1", lambda x: math.cos(x) - x, lambda x: -math.sin(x) - 1, 1.0,
+     0.7390851332151607),
+    ("eˣ − 3 from x0 = 0", lambda x: math.exp(x) - 3, math.exp, 0.0, math.log(3.0)),
+]
+
+
+def check_newton(newton):
+    """Check ``newton(f, fprime, x0, tol=1e-12, max_iter=50) -> root``.
+
+    Introduced in the chapter *Why derivatives, and why not divided differences*. Also checks
+    that a flat tangent raises ``ZeroDivisionError`` and a hopeless start ``RuntimeError``.
+
+    >>> def newton(f, fprime, x0, tol=1e-12, max_iter=50):
+    ...     x = x0
+    ...     for _ in range(max_iter):
+    ...         if abs(f(x)) <= tol:
+    ...             return x
+    ...         if fprime(x) == 0:
+    ...             raise ZeroDivisionError("flat tangent")
+    ...         x = x - f(x) / fprime(x)
+    ...     raise RuntimeError("no convergence")
+    >>> bool(check_newton(newton))
+    True
+    """
+    cases = [Case((f, df, x0), root, label=label) for label, f, df, x0, root in _NEWTON_PROBLEMS]
+
+    def flat(newton_fn):
+        return _expect_raise(newton_fn, (lambda x: x**2 + 1, lambda x: 2 * x, 0.0),
+                             ZeroDivisionError)
+
+    def hopeless(newton_fn):
+        return _expect_raise(newton_fn, (lambda x: x**2 + 1, lambda x: 2 * x, 0.5),
+                             RuntimeError)
+
+    cases.append(Case((flat,), "raised", label="x² + 1 from x0 = 0 (f'(0) = 0)",
+                      hint="check `fprime(x) == 0` before dividing and raise "
+                           "ZeroDivisionError with a message."))
+    cases.append(Case((hopeless,), "raised", label="x² + 1 from x0 = 0.5 (no real root)",
+                      hint="after max_iter iterations without |f(x)| <= tol, raise "
+                           "RuntimeError."))
+
+    def run(*args):
+        if len(args) == 1:
+            return args[0](newton)
+        f, df, x0 = args
+        return newton(f, df, x0)
+
+    def compare(case, got):
+        if case.expected == "raised":
+            return None if got == "raised" else f"{got}."
+        try:
+            got = float(got)
+        except (TypeError, ValueError):
+            return f"expected a float root, got {type(got).__name__}."
+        if not abs(got - case.expected) <= 1e-10 * max(1.0, abs(case.expected)):
+            return f"returned {got!r}, expected the root {case.expected!r}."
+        return None
+
+    return check(run, cases, name="newton", compare=compare, diagnose=_diagnose_newton,
+                 hint="x_{k+1} = x_k - f(x_k) / f'(x_k); stop when |f(x_k)| <= tol.")
+
+
+def _expect_raise(fn, args, error):
+    try:
+        fn(*args)
+    except error:
+        return "raised"
+    except NotImplementedError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - reported to the student
+        return f"raised {type(exc).__name__} instead of {error.__name__}"
+    return f"returned instead of raising {error.__name__}"
+
+
+def _diagnose_newton(case, got):
+    if len(case.args) != 3 or not isinstance(got, (int, float)):
+        return None
+    f, df, x0 = case.args
+    if got == x0:
+        return "the start x0 came back: did you update x inside the loop?"
+    x1 = x0 - f(x0) / df(x0)
+    if got == x1:
+        return "that is the first Newton iterate: keep iterating until |f(x)| <= tol."
+    if math.isclose(got, x0 + f(x0) / df(x0)):
+        return "the step has the wrong sign: x_new = x - f(x) / f'(x)."
+    return None
+
+
+_CENTRAL_CASES = [
+    ("x³ at x = 1", lambda x: x**3, 1.0, 3.0),
+    ("sin at x = 0.3", math.sin, 0.3, math.cos(0.3)),
+    ("exp at x = 2", math.exp, 2.0, math.exp(2.0)),
+    ("log at x = 0.5", math.log, 0.5, 2.0),
+    ("x³ at x = 1e6", lambda x: x**3, 1e6, 3e12),
+    ("sqrt at x = 1e4", math.sqrt, 1e4, 0.005),
+]
+
+
+def check_central_difference(central_diff):
+    """Check ``central_diff(f, x)``: a central difference with a well-chosen step.
+
+    Introduced in the chapter *Why derivatives, and why not divided differences*. Each result
+    must be within ``1e-9`` relative of the exact derivative (the best central difference
+    reaches about ``1e-11``).
+
+    >>> def central_diff(f, x):
+    ...     h = np.finfo(float).eps ** (1 / 3) * max(1.0, abs(x))
+    ...     return (f(x + h) - f(x - h)) / (2 * h)
+    >>> bool(check_central_difference(central_diff))
+    True
+    """
+    cases = []
+    for label, f, x, exact in _CENTRAL_CASES:
+        hint = None
+        if abs(x) > 10:
+            hint = ("at large |x| a fixed h is lost in rounding (x + h == x when h < ε|x|): "
+                    "scale h with max(1, |x|).")
+        cases.append(Case((f, x), exact, label=label, hint=hint))
+    return check(central_diff, cases, name="central_diff", rtol=1e-9, atol=1e-9,
+                 diagnose=_diagnose_central,
+                 hint="h ≈ ε^(1/3)·max(1, |x|) ≈ 6e-6·max(1, |x|); "
+                      "(f(x + h) − f(x − h)) / (2h).")
+
+
+def _diagnose_central(case, got):
+    f, x = case.args
+    try:
+        got = float(got)
+    except (TypeError, ValueError):
+        return None
+    for h in (1e-8 * max(1.0, abs(x)), math.sqrt(_EPS) * max(1.0, abs(x)), 1e-8, 1e-7):
+        if x + h != x and got == (f(x + h) - f(x)) / h:
+            return ("that is a forward difference (f(x + h) − f(x)) / h: the central one is "
+                    "(f(x + h) − f(x − h)) / (2h) and allows a larger h.")
+    for h in (1e-5, 1e-6, _EPS ** (1 / 3)):
+        if x + h != x and got == (f(x + h) - f(x - h)) / h:
+            return "you divided by h: the two points are 2h apart, divide by 2h."
+    if abs(x) > 10 and math.isclose(got, 0.0, abs_tol=1e-300):
+        return "0: x + h == x in floating point, so h is far too small for this x."
+    return None
+
+
+def check_optimal_forward_step(optimal_forward_step):
+    """Check ``optimal_forward_step(f_value, second_derivative) -> h*``.
+
+    Introduced in the chapter *Why derivatives, and why not divided differences*: the
+    minimiser of ``E(h) = h/2·|f''| + ε|f|/h`` is ``sqrt(2ε|f|/|f''|)``.
+
+    >>> bool(check_optimal_forward_step(
+    ...     lambda fv, d2: np.sqrt(2 * np.finfo(float).eps * abs(fv) / abs(d2))))
+    True
+    """
+    cases = [Case((fv, d2), math.sqrt(2 * _EPS * abs(fv) / abs(d2)),
+                  label=f"f(x) = {fv:g}, f''(x) = {d2:g}")
+             for fv, d2 in [(1.0, 6.0), (8.0, 12.0), (1e3, 1.0), (-2.0, -0.5)]]
+    return check(optimal_forward_step, cases, name="optimal_forward_step", rtol=1e-9,
+                 atol=0.0, diagnose=_diagnose_optimal,
+                 hint="E'(h) = |f''|/2 − ε|f|/h² = 0, so h* = sqrt(2ε|f| / |f''|).")
+
+
+def _diagnose_optimal(case, got):
+    fv, d2 = case.args
+    try:
+        got = float(got)
+    except (TypeError, ValueError):
+        return None
+    if math.isclose(got, math.sqrt(_EPS)):
+        return "√ε is the order of magnitude only: include the factor sqrt(2|f| / |f''|)."
+    if math.isclose(got, math.sqrt(_EPS * abs(fv) / abs(d2))):
+        return "a factor √2 is missing: the truncation term is h/2·|f''|."
+    if np.isnan(got):
+        return "NaN: take absolute values of f(x) and f''(x) before the square root."
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+# Dual numbers
+# ---------------------------------------------------------------------------------------
+def check_dual_div(dual_div):
+    """Check ``dual_div(a, b)`` for dual numbers given as pairs ``(value, tangent)``.
+
+    Introduced in the chapter *Dual numbers*: ``(a + ȧd) / (b + ḃd) = a/b + (ȧb − aḃ)/b² d``.
+
+    >>> bool(check_dual_div(lambda a, b: (a[0] / b[0], (a[1] * b[0] - a[0] * b[1]) / b[0]**2)))
+    True
+    """
+    cases = []
+    for a, b in [((1.0, 1.0), (2.0, 0.0)), ((3.0, 0.0), (2.0, 1.0)), ((1.5, -2.0), (0.5, 3.0)),
+                 ((-4.0, 0.25), (-8.0, 2.0))]:
+        expected = (a[0] / b[0], (a[1] * b[0] - a[0] * b[1]) / b[0] ** 2)
+        cases.append(Case((a, b), expected, label=f"a = {a}, b = {b}"))
+    return check(dual_div, cases, name="dual_div", compare=_compare_pair(1e-12),
+                 diagnose=_diagnose_div,
+                 hint="multiply numerator and denominator by the conjugate b − ḃd and use "
+                      "d² = 0: tangent = (ȧ·b − a·ḃ) / b².")
+
+
+def _diagnose_div(case, got):
+    (a, da), (b, db) = case.args
+    try:
+        pair = _pair(got)
+    except (TypeError, ValueError):
+        return None
+    if pair is None:
+        return None
+    t = pair[1]
+    if math.isclose(t, (da * b + a * db) / b**2, abs_tol=1e-15) and a * db != 0:
+        return "sign error: the quotient rule has a minus, ȧb − aḃ."
+    if math.isclose(t, (da * b - a * db) / b, abs_tol=1e-15) and b != 1:
+        return "divide by b², not by b."
+    if math.isclose(t, da / db if db else math.inf):
+        return "the tangent is not ȧ/ḃ: expand (a + ȧd)/(b + ḃd) with d² = 0."
+    return None
+
+
+_TAN_POINTS = (0.0, 0.3, 1.0, -1.2, 2.5)
+
+
+def check_dual_tan(dual_tan):
+    """Check ``dual_tan(x)`` on dual numbers: value ``tan x``, tangent ``(1 + tan² x)·ẋ``.
+
+    Introduced in the chapter *Dual numbers*. The student's function receives
+    :class:`lecture_code.autodiff.dual.Dual` inputs (with ẋ = 1 and ẋ = 2) and must return a
+    ``Dual``.
+
+    >>> from lecture_code.autodiff import sin, cos  # doctest: +SKIP
+    >>> bool(check_dual_tan(lambda x: sin(x) / cos(x)))  # doctest: +SKIP
+    True
+    """
+    from lecture_code.autodiff.dual import Dual
+
+    cases = []
+    for x in _TAN_POINTS:
+        for dx in (1.0, 2.0):
+            t = math.tan(x)
+            cases.append(Case((x, dx), (t, (1 + t * t) * dx), label=f"x = {x} + {dx}·d"))
+
+    def run(x, dx):
+        return dual_tan(Dual(x, dx))
+
+    return check(run, cases, name="dual_tan", compare=_compare_pair(1e-12),
+                 diagnose=_diagnose_tan,
+                 hint="tan = sin / cos on dual numbers: return sin(x) / cos(x) with "
+                      "lecture_code.autodiff's sin and cos.")
+
+
+def _diagnose_tan(case, got):
+    x, dx = case.args
+    try:
+        pair = _pair(got)
+    except (TypeError, ValueError):
+        return "return a Dual number (e.g. sin(x) / cos(x)), not a float."
+    if pair is None:
+        return "return a Dual number (e.g. sin(x) / cos(x)), not a float."
+    t = pair[1]
+    if math.isclose(t, dx / math.cos(x)) and x != 0:
+        return "the tangent is sec x·ẋ: the derivative of tan is sec² x = 1/cos² x."
+    if math.isclose(t, 1 + math.tan(x) ** 2) and dx != 1:
+        return "the tangent ignores ẋ: multiply the local derivative by the input's tangent."
+    return None
+
+
+def check_newton_dual(newton_dual):
+    """Check ``newton_dual(f, x0) -> root`` that gets ``f'`` from dual numbers.
+
+    Introduced in the chapter *Dual numbers*. The test functions include one with a loop and
+    an ``if``, written with :mod:`math`-free code that dual numbers can run.
+
+    >>> from lecture_code.autodiff import derivative  # doctest: +SKIP
+    >>> def newton_dual(f, x0, tol=1e-12, max_iter=50):  # doctest: +SKIP
+    ...     x = x0
+    ...     for _ in range(max_iter):
+    ...         fx = f(x)
+    ...         if abs(fx) <= tol:
+    ...             return x
+    ...         x = x - fx / derivative(f, x)
+    ...     raise RuntimeError("no convergence")
+    >>> bool(check_newton_dual(newton_dual))  # doctest: +SKIP
+    True
+    """
+    from lecture_code.autodiff import cos, sin
+
+    def loopy(x):
+        y = x
+        for k in range(1, 4):
+            y = y - 0.1 * k * sin(y) if y > 0 else y + 0.1 * k * cos(y)
+        return y**3 - x - 1.0
+
+    problems = [("x³ − 2 from x0 = 1", lambda x: x**3 - 2, 1.0),
+                ("x⁵ + x − 3 from x0 = 1", lambda x: x**5 + x - 3, 1.0),
+                ("a function with a loop and an if, from x0 = 2", loopy, 2.0)]
+    cases = [Case((f, x0), None, label=label) for label, f, x0 in problems]
+
+    def compare(case, got):
+        f = case.args[0]
+        try:
+            value = float(f(float(got)))
+        except (TypeError, ValueError):
+            return f"expected a float root, got {type(got).__name__}."
+        if not abs(value) <= 1e-10:
+            return f"f(root) = {value:.3g}: that is not a root (|f| should be ≤ 1e-10)."
+        return None
+
+    return check(newton_dual, cases, name="newton_dual", compare=compare,
+                 hint="x_new = x − f(x) / derivative(f, x), with derivative from "
+                      "lecture_code.autodiff; stop when |f(x)| <= tol.")
+
+
+# ---------------------------------------------------------------------------------------
+# Many variables and the chain rule
+# ---------------------------------------------------------------------------------------
+def _g(x1, x2):
+    """The exercise's function g(x1, x2) = sin(x1·x2) + exp(x1)."""
+    return math.sin(x1 * x2) + math.exp(x1)
+
+
+def _dg(x1, x2, dx1, dx2):
+    return math.cos(x1 * x2) * (dx1 * x2 + x1 * dx2) + math.exp(x1) * dx1
+
+
+def check_dual_program(dual_program):
+    """Check ``dual_program(x1, x2, dx1, dx2) -> (value, tangent)`` for ``sin(x1·x2) + exp(x1)``.
+
+    Introduced in the chapter *Many variables and the chain rule*: the student writes the
+    dual program line by line (``w3 = w1 * w2``, ``dw3 = dw1 * w2 + w1 * dw2``, ...).
+
+    >>> def dual_program(x1, x2, dx1, dx2):
+    ...     w3, dw3 = x1 * x2, dx1 * x2 + x1 * dx2
+    ...     w4, dw4 = math.sin(w3), math.cos(w3) * dw3
+    ...     w5, dw5 = math.exp(x1), math.exp(x1) * dx1
+    ...     return w4 + w5, dw4 + dw5
+    >>> bool(check_dual_program(dual_program))
+    True
+    """
+    cases = []
+    for (x1, x2), (dx1, dx2) in [((1.0, 2.0), (1.0, 0.0)), ((1.0, 2.0), (0.0, 1.0)),
+                                 ((0.5, -1.5), (1.0, 1.0)), ((-0.7, 0.3), (2.0, -3.0))]:
+        cases.append(Case((x1, x2, dx1, dx2), (_g(x1, x2), _dg(x1, x2, dx1, dx2)),
+                          label=f"(x1, x2) = ({x1}, {x2}), seed (ẋ1, ẋ2) = ({dx1}, {dx2})"))
+    return check(dual_program, cases, name="dual_program", compare=_compare_pair(1e-12),
+                 diagnose=_diagnose_dual_program,
+                 hint="one tangent line per value line: ẇ3 = ẇ1·w2 + w1·ẇ2, "
+                      "ẇ4 = cos(w3)·ẇ3, ẇ5 = exp(w1)·ẇ1, ẇ6 = ẇ4 + ẇ5.")
+
+
+def _diagnose_dual_program(case, got):
+    x1, x2, dx1, dx2 = case.args
+    try:
+        pair = _pair(got)
+    except (TypeError, ValueError):
+        return None
+    if pair is None:
+        return None
+    t = pair[1]
+    if dx2 and math.isclose(t, _dg(x1, x2, dx1, 0.0)):
+        return "the contribution of ẋ2 is missing: ẇ3 = ẇ1·w2 + w1·ẇ2 (product rule)."
+    if dx1 and math.isclose(t, _dg(x1, x2, 0.0, dx2)):
+        return "the contribution of ẋ1 is missing (check ẇ3 and the exp term)."
+    if math.isclose(t, math.cos(x1 * x2) + math.exp(x1) * dx1):
+        return "the chain rule for sin needs the inner tangent: ẇ4 = cos(w3)·ẇ3."
+    return None
+
+
+#: The lecture's evaluation trace of f(x1, x2) = x1·x2 + sin(x1) as plain data: each entry
+#: is (name, rule name in lecture_code.autodiff.rules.RULES, input names).
+LECTURE_GRAPH = [("w3", "multiply", ("w1", "w2")),
+                 ("w4", "sin", ("w1",)),
+                 ("w5", "add", ("w3", "w4"))]
+
+_SWEEP_GRAPHS = {
+    "x1·x2 + sin(x1)": LECTURE_GRAPH,
+    "exp(x1 / x2) − x2²": [("w3", "divide", ("w1", "w2")), ("w4", "exp", ("w3",)),
+                           ("w5", "square", ("w2",)), ("w6", "subtract", ("w4", "w5"))],
+    "log(x1) · cos(x1·x2)": [("w3", "log", ("w1",)), ("w4", "multiply", ("w1", "w2")),
+                             ("w5", "cos", ("w4",)), ("w6", "multiply", ("w3", "w5"))],
+}
+
+
+def _reference_sweep(graph, values, tangents):
+    from lecture_code.autodiff.rules import RULES
+
+    values, tangents = dict(values), dict(tangents)
+    for name, op, inputs in graph:
+        rule = RULES[op]
+        args = [values[i] for i in inputs]
+        out = float(rule.fn(*args))
+        values[name] = out
+        tangents[name] = sum(float(p(*args, out)) * tangents[i]
+                             for p, i in zip(rule.partials, inputs))
+    return tangents
+
+
+def check_tangent_sweep(tangent_sweep):
+    """Check ``tangent_sweep(graph, values, tangents) -> dict`` of the tangents of every node.
+
+    Introduced in the chapter *Many variables and the chain rule*. ``graph`` is a list of
+    ``(name, rule_name, input_names)`` in evaluation order (like :data:`LECTURE_GRAPH`);
+    ``values`` and ``tangents`` map the input names (``"w1"``, ``"w2"``) to floats. The
+    student computes each node's value with ``RULES[rule_name].fn`` and its tangent with the
+    rule's partials: ``ẇ = Σ_i ∂w/∂input_i · ẇ_input_i``.
+
+    >>> from lecture_code.autodiff.rules import RULES
+    >>> def tangent_sweep(graph, values, tangents):
+    ...     values, tangents = dict(values), dict(tangents)
+    ...     for name, op, inputs in graph:
+    ...         rule, args = RULES[op], [values[i] for i in inputs]
+    ...         values[name] = rule.fn(*args)
+    ...         tangents[name] = sum(p(*args, values[name]) * tangents[i]
+    ...                              for p, i in zip(rule.partials, inputs))
+    ...     return tangents
+    >>> bool(check_tangent_sweep(tangent_sweep))
+    True
+    """
+    cases = []
+    for label, graph in _SWEEP_GRAPHS.items():
+        for x, dx in [((1.5, 0.5), (1.0, 0.0)), ((0.7, 2.0), (0.5, -1.0))]:
+            values, tangents = {"w1": x[0], "w2": x[1]}, {"w1": dx[0], "w2": dx[1]}
+            cases.append(Case((graph, values, tangents),
+                              _reference_sweep(graph, values, tangents),
+                              label=f"{label} at (x1, x2) = {x}, seed {dx}"))
+
+    def compare(case, got):
+        if not isinstance(got, dict):
+            return f"expected a dict mapping node names to tangents, got {type(got).__name__}."
+        for name, expected in case.expected.items():
+            if name not in got:
+                return f"the tangent of {name} is missing from the returned dict."
+            try:
+                value = float(got[name])
+            except (TypeError, ValueError):
+                return f"the tangent of {name} is {got[name]!r:.40}, not a number."
+            if not abs(value - expected) <= 1e-12 * max(1.0, abs(expected)):
+                op = next((f"{o}{tuple(i)}" for n, o, i in case.args[0] if n == name), "input")
+                return (f"ẇ for {name} = {op} is {value:.12g}, expected {expected:.12g} "
+                        "(the earlier nodes are right).")
+        return None
+
+    return check(tangent_sweep, cases, name="tangent_sweep", compare=compare,
+                 hint="visit the nodes in order; value = rule.fn(*args), tangent = "
+                      "sum(partial(*args, value) * tangent_of_input for each input).")
+
+
+def check_directional_derivative(directional_derivative):
+    """Check ``directional_derivative(f, x, v) -> ∇f(x)·v`` computed in one forward pass.
+
+    Introduced in the chapter *Many variables and the chain rule*. ``x`` and ``v`` are lists
+    of floats; ``f`` takes them as separate arguments (``f(*x)``).
+
+    >>> from lecture_code.autodiff.dual import Dual  # doctest: +SKIP
+    >>> def directional_derivative(f, x, v):  # doctest: +SKIP
+    ...     return f(*[Dual(xi, vi) for xi, vi in zip(x, v)]).tangent
+    >>> bool(check_directional_derivative(directional_derivative))  # doctest: +SKIP
+    True
+    """
+    from lecture_code.autodiff import exp, sin
+
+    problems = [
+        ("x1·x2 + sin(x1)", lambda a, b: a * b + sin(a),
+         lambda a, b: (b + math.cos(a), a), (1.0, 2.0)),
+        ("sin(x1·x2) + exp(x1)", lambda a, b: sin(a * b) + exp(a),
+         lambda a, b: (math.cos(a * b) * b + math.exp(a), math.cos(a * b) * a), (0.5, -1.5)),
+        ("x1·x2·x3 − x3²", lambda a, b, c: a * b * c - c * c,
+         lambda a, b, c: (b * c, a * c, a * b - 2 * c), (1.0, 2.0, 3.0)),
+    ]
+    cases = []
+    for label, f, grad, x in problems:
+        for v in ([1.0] + [0.0] * (len(x) - 1), [0.5, -1.0, 2.0][:len(x)]):
+            expected = float(np.dot(grad(*x), v))
+            cases.append(Case((f, list(x), list(v)), expected,
+                              label=f"{label} at x = {x} in direction v = {v}"))
+    return check(directional_derivative, cases, name="directional_derivative", rtol=1e-12,
+                 atol=1e-12,
+                 hint="seed each input with its component of v: f(*[Dual(xi, vi) ...]) and "
+                      "return the output's tangent.")
+
+
+# ---------------------------------------------------------------------------------------
+# Three ways to build AD
+# ---------------------------------------------------------------------------------------
+_HORNER = (2.0, -3.0, 0.5, 1.0)
+
+
+def _horner(x):
+    y = 0.0
+    for c in _HORNER:
+        y = y * x + c
+    return y
+
+
+def _d_horner(x, dx):
+    y, dy = 0.0, 0.0
+    for c in _HORNER:
+        y, dy = y * x + c, dy * x + y * dx
+    return y, dy
+
+
+def check_d_horner(d_horner):
+    """Check ``d_horner(x, dx) -> (y, dy)``, hand-written forward-mode source of ``horner``.
+
+    Introduced in the chapter *Three ways to build AD*. ``horner(x)`` evaluates
+    ``2x³ − 3x² + 0.5x + 1`` with a loop over the coefficients ``(2, −3, 0.5, 1)``.
+
+    >>> def d_horner(x, dx):
+    ...     y, dy = 0.0, 0.0
+    ...     for c in (2.0, -3.0, 0.5, 1.0):
+    ...         dy = dy * x + y * dx
+    ...         y = y * x + c
+    ...     return y, dy
+    >>> bool(check_d_horner(d_horner))
+    True
+    """
+    cases = [Case((x, dx), _d_horner(x, dx), label=f"x = {x}, ẋ = {dx}")
+             for x, dx in [(0.0, 1.0), (1.0, 1.0), (2.0, 1.0), (-1.5, 2.0)]]
+    return check(d_horner, cases, name="d_horner", compare=_compare_pair(1e-12),
+                 diagnose=_diagnose_horner,
+                 hint="differentiate the loop body y = y·x + c: dy = dy·x + y·dx, computed "
+                      "BEFORE y is overwritten.")
+
+
+def _diagnose_horner(case, got):
+    x, dx = case.args
+    try:
+        pair = _pair(got)
+    except (TypeError, ValueError):
+        return None
+    if pair is None:
+        return None
+    y, dy = 0.0, 0.0
+    for c in _HORNER:
+        y = y * x + c
+        dy = dy * x + y * dx
+    if math.isclose(pair[1], dy) and not math.isclose(dy, case.expected[1]):
+        return ("dy uses the NEW y: in source transformation the tangent line must read the "
+                "old value, so put it before y is overwritten (or use a temporary).")
+    return None
+
+
+class _Counter:
+    """A reference operation counter (the checker's own answer)."""
+
+    count = 0
+
+    def __init__(self, value):
+        self.value = value
+
+    def _op(self, other, fn):
+        _Counter.count += 1
+        other = other.value if isinstance(other, _Counter) else other
+        return _Counter(fn(self.value, other))
+
+    def __add__(self, other):
+        return self._op(other, lambda a, b: a + b)
+
+    def __radd__(self, other):
+        return self._op(other, lambda a, b: b + a)
+
+    def __sub__(self, other):
+        return self._op(other, lambda a, b: a - b)
+
+    def __rsub__(self, other):
+        return self._op(other, lambda a, b: b - a)
+
+    def __mul__(self, other):
+        return self._op(other, lambda a, b: a * b)
+
+    def __rmul__(self, other):
+        return self._op(other, lambda a, b: b * a)
+
+    def __truediv__(self, other):
+        return self._op(other, lambda a, b: a / b)
+
+    def __rtruediv__(self, other):
+        return self._op(other, lambda a, b: b / a)
+
+    def __lt__(self, other):
+        return self.value < (other.value if isinstance(other, _Counter) else other)
+
+    def __gt__(self, other):
+        return self.value > (other.value if isinstance(other, _Counter) else other)
+
+
+def _reference_count(f, x):
+    _Counter.count = 0
+    f(_Counter(x))
+    return _Counter.count
+
+
+def _collatz_like(x):
+    steps = 0
+    while x > 1.0:
+        x = x / 2 if steps % 2 == 0 else x - 0.5
+        steps += 1
+    return x
+
+
+_COUNT_PROBLEMS = [
+    ("x·x + 3·x − 1", lambda x: x * x + 3 * x - 1, 2.0),
+    ("1 / (1 + x)", lambda x: 1 / (1 + x), 0.5),
+    ("x³ by a loop of 10 multiplications", lambda x: _loop_mul(x, 10), 1.1),
+    ("a while loop whose length depends on x = 40", _collatz_like, 40.0),
+    ("the same while loop at x = 3", _collatz_like, 3.0),
+]
+
+
+def _loop_mul(x, n):
+    y = 1.0
+    for _ in range(n):
+        y = y * x
+    return y
+
+
+def check_count_operations(count_operations):
+    """Check ``count_operations(f, x) -> int``: arithmetic operations ``f`` performs at ``x``.
+
+    Introduced in the chapter *Three ways to build AD*: the student builds a tiny
+    operator-overloading class (``__add__``, ``__radd__``, ``__sub__``, ``__rsub__``,
+    ``__mul__``, ``__rmul__``, ``__truediv__``, ``__rtruediv__`` counting one each, and
+    ``__lt__``/``__gt__`` comparing values without counting). Programs include loops whose
+    length depends on ``x``, which operator overloading follows at run time.
+
+    >>> bool(check_count_operations(_reference_count))
+    True
+    """
+    cases = [Case((f, x), _reference_count(f, x), label=label) for label, f, x in _COUNT_PROBLEMS]
+
+    def compare(case, got):
+        if isinstance(got, bool) or not isinstance(got, (int, np.integer)):
+            return f"expected an int (the number of operations), got {type(got).__name__}."
+        if got != case.expected:
+            return f"counted {got} operations, expected {case.expected}."
+        return None
+
+    return check(count_operations, cases, name="count_operations", compare=compare,
+                 hint="count one operation in each arithmetic method (both the normal and the "
+                      "reflected one, e.g. 3 * x calls __rmul__); comparisons do not count; "
+                      "reset the counter at the start of count_operations.")
+
+
+def while_power(x, n=5):
+    """``x**n`` computed with a ``while`` loop (source transformation rejects ``while``).
+
+    Introduced in the chapter *Three ways to build AD*, where the student rewrites it with a
+    ``for`` loop over ``range`` so that ``source_transform`` accepts it.
+
+    >>> while_power(2.0)
+    32.0
+    """
+    y, k = 1.0, 0
+    while k < n:
+        y = y * x
+        k = k + 1
+    return y
+
+
+def check_for_loop_version(power):
+    """Check ``power(x, n=5)``: :func:`while_power` rewritten without ``while``.
+
+    Introduced in the chapter *Three ways to build AD*. Checks the values against
+    :func:`while_power`, that the source has no ``while`` loop, and that
+    :func:`lecture_code.autodiff.source.source_transform` accepts it and returns the
+    derivative ``5x⁴``.
+
+    >>> def power(x, n=5):  # doctest: +SKIP
+    ...     y = 1.0
+    ...     for k in range(n):
+    ...         y = y * x
+    ...     return y
+    >>> bool(check_for_loop_version(power))  # doctest: +SKIP
+    True
+    """
+    from lecture_code.autodiff.source import source_transform
+
+    def run(x):
+        if getattr(power, "__name__", "") == "<lambda>":
+            return "a lambda"
+        tree = ast.parse(textwrap.dedent(inspect.getsource(power)))
+        if any(isinstance(node, ast.While) for node in ast.walk(tree)):
+            return "still has a while loop"
+        value = power(x)
+        transformed = source_transform(power)
+        out = transformed(x, 1.0)
+        return float(value), float(out[1])
+
+    cases = [Case((x,), (while_power(x), 5 * x**4), label=f"x = {x}")
+             for x in (0.5, 1.0, 2.0, -1.5)]
+
+    def compare(case, got):
+        if got == "still has a while loop":
+            return "the function still contains a while loop: use `for k in range(n):`."
+        if got == "a lambda":
+            return "define the function with def (source transformation reads its source)."
+        return _compare_pair(1e-12)(case, got)
+
+    return check(run, cases, name="power", compare=compare,
+                 hint="replace the while loop and its counter by `for k in range(n):`.")

@@ -1,0 +1,47 @@
+"""Tests for the divided-difference explorer widget (lecture_code.widgets.autodiff)."""
+import contextlib
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+pytest.importorskip("lecture_code.autodiff.finite_diff")
+
+from lecture_code.widgets.autodiff import difference_explorer  # noqa: E402
+
+
+def _quiet(fn, *args, **kwargs):
+    with contextlib.redirect_stdout(io.StringIO()):
+        return fn(*args, **kwargs)
+
+
+def test_widget_has_sliders_and_redraws():
+    w = _quiet(difference_explorer, x=1.0, log10_h=-2.0)
+    sliders = {c.description: c for c in w.children if hasattr(c, "value")}
+    assert set(sliders) == {"x", "log10 h"}
+    assert sliders["log10 h"].min == -15.0
+    _quiet(setattr, sliders["log10 h"], "value", -8.0)   # redraws without error
+    assert w.kwargs["log10_h"] == -8.0
+    plt.close("all")
+
+
+def test_widget_accepts_another_function():
+    w = _quiet(difference_explorer, np.sin, np.cos, x=0.5, x_range=(-1.0, 1.0))
+    assert w.kwargs["x"] == 0.5
+    plt.close("all")
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"x": 10.0}, "outside the slider's range"),
+    ({"log10_h": 0.0}, "log10_h must be between"),
+    ({"x_range": (2.0, 1.0)}, "low < high"),
+    ({"f": 3.0}, "must be functions"),
+])
+def test_widget_rejects_bad_arguments(kwargs, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        difference_explorer(**kwargs)
