@@ -1,1 +1,3 @@
 """Automatic differentiation, built up chapter by chapter (numpy and the standard library only)."""
+
+from .reverse import Variable, logsumexp, unbroadcast, vjp  # noqa: E402,F401  (reverse mode)

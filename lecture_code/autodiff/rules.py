@@ -57,6 +57,9 @@ class Rule:
     partials: tuple
     domain: Optional[Callable] = None
     latex: str = ""
+    #: True when the partials do not depend on the arguments (add, subtract, negative,
+    #: sign, ...): a mode may evaluate them once and skip multiplying by ones and zeros.
+    constant: bool = False
 
     @property
     def nargs(self) -> int:
@@ -133,8 +136,8 @@ def _sign(x):
 # ---------------------------------------------------------------------------------------
 _rules = [
     # unary
-    Rule("negative", np.negative, (lambda x, y: -np.ones_like(x),), latex=r"-x"),
-    Rule("positive", np.positive, (lambda x, y: np.ones_like(x),), latex=r"+x"),
+    Rule("negative", np.negative, (lambda x, y: -np.ones_like(x),), latex=r"-x", constant=True),
+    Rule("positive", np.positive, (lambda x, y: np.ones_like(x),), latex=r"+x", constant=True),
     Rule("exp", np.exp, (lambda x, y: y,), latex=r"e^x"),
     Rule("expm1", np.expm1, (lambda x, y: y + 1,), latex=r"e^x - 1"),
     Rule("exp2", np.exp2, (lambda x, y: y * np.log(2.0),), latex=r"2^x"),
@@ -164,15 +167,16 @@ _rules = [
     Rule("arctanh", np.arctanh, (lambda x, y: 1 / (1 - x * x),),
          _unit_interval_domain("arctanh"), r"\operatorname{artanh} x"),
     Rule("absolute", np.absolute, (lambda x, y: _sign(x),), latex=r"|x|"),
-    Rule("sign", np.sign, (lambda x, y: np.zeros_like(x),), latex=r"\operatorname{sign} x"),
-    Rule("floor", np.floor, (lambda x, y: np.zeros_like(x),), latex=r"\lfloor x \rfloor"),
-    Rule("ceil", np.ceil, (lambda x, y: np.zeros_like(x),), latex=r"\lceil x \rceil"),
-    Rule("rint", np.rint, (lambda x, y: np.zeros_like(x),), latex=r"\operatorname{round} x"),
+    Rule("sign", np.sign, (lambda x, y: np.zeros_like(x),), latex=r"\operatorname{sign} x", constant=True),
+    Rule("floor", np.floor, (lambda x, y: np.zeros_like(x),), latex=r"\lfloor x \rfloor", constant=True),
+    Rule("ceil", np.ceil, (lambda x, y: np.zeros_like(x),), latex=r"\lceil x \rceil", constant=True),
+    Rule("rint", np.rint, (lambda x, y: np.zeros_like(x),), latex=r"\operatorname{round} x", constant=True),
     # binary
     Rule("add", np.add, (lambda x, y, z: np.ones_like(x), lambda x, y, z: np.ones_like(y)),
-         latex=r"x + y"),
+         latex=r"x + y", constant=True),
     Rule("subtract", np.subtract,
-         (lambda x, y, z: np.ones_like(x), lambda x, y, z: -np.ones_like(y)), latex=r"x - y"),
+         (lambda x, y, z: np.ones_like(x), lambda x, y, z: -np.ones_like(y)), latex=r"x - y",
+         constant=True),
     Rule("multiply", np.multiply, (lambda x, y, z: y, lambda x, y, z: x), latex=r"x y"),
     Rule("divide", np.divide, (lambda x, y, z: 1 / y, lambda x, y, z: -z / y),
          _div_domain, r"x / y"),
