@@ -492,22 +492,113 @@ class Variable:
         return f"Variable({self.value!r})"
 
     # --- arithmetic (scalar fast path first, else the general rule) --------------------
+    # The four hot operators take the scalar path inline (no helper calls): this is what
+    # keeps scalar code at a few hundred nanoseconds per operation. The partials are the
+    # constants / functions of rules.py (see _FloatRule); anything else goes to _binary.
     def __add__(self, other):
+        a = self.value
+        if type(a) is float:
+            t = type(other)
+            if t is Variable:
+                b = other.value
+                if type(b) is float and other.tape is self.tape:
+                    tape = self.tape
+                    nodes = tape.nodes
+                    v = _new(Variable)
+                    v.value, v.tape, v.index = a + b, tape, len(nodes)
+                    nodes.append((self.index, _ADD_DA, other.index, _ADD_DB))
+                    return v
+            elif t is float or t is int:
+                tape = self.tape
+                nodes = tape.nodes
+                v = _new(Variable)
+                v.value, v.tape, v.index = a + other, tape, len(nodes)
+                nodes.append((self.index, _ADD_DA))
+                return v
         return _binary(_ADD, self, other)
 
     def __radd__(self, other):
+        a = self.value
+        t = type(other)
+        if type(a) is float and (t is float or t is int):
+            tape = self.tape
+            nodes = tape.nodes
+            v = _new(Variable)
+            v.value, v.tape, v.index = other + a, tape, len(nodes)
+            nodes.append((self.index, _ADD_DB))
+            return v
         return _binary(_ADD, other, self)
 
     def __sub__(self, other):
+        a = self.value
+        if type(a) is float:
+            t = type(other)
+            if t is Variable:
+                b = other.value
+                if type(b) is float and other.tape is self.tape:
+                    tape = self.tape
+                    nodes = tape.nodes
+                    v = _new(Variable)
+                    v.value, v.tape, v.index = a - b, tape, len(nodes)
+                    nodes.append((self.index, _SUB_DA, other.index, _SUB_DB))
+                    return v
+            elif t is float or t is int:
+                tape = self.tape
+                nodes = tape.nodes
+                v = _new(Variable)
+                v.value, v.tape, v.index = a - other, tape, len(nodes)
+                nodes.append((self.index, _SUB_DA))
+                return v
         return _binary(_SUB, self, other)
 
     def __rsub__(self, other):
+        a = self.value
+        t = type(other)
+        if type(a) is float and (t is float or t is int):
+            tape = self.tape
+            nodes = tape.nodes
+            v = _new(Variable)
+            v.value, v.tape, v.index = other - a, tape, len(nodes)
+            nodes.append((self.index, _SUB_DB))
+            return v
         return _binary(_SUB, other, self)
 
     def __mul__(self, other):
+        a = self.value
+        if type(a) is float:
+            t = type(other)
+            if t is Variable:
+                b = other.value
+                if type(b) is float and other.tape is self.tape:
+                    out = a * b
+                    tape = self.tape
+                    nodes = tape.nodes
+                    v = _new(Variable)
+                    v.value, v.tape, v.index = out, tape, len(nodes)
+                    nodes.append((self.index, _MUL_DA(a, b, out),
+                                  other.index, _MUL_DB(a, b, out)))
+                    return v
+            elif t is float or t is int:
+                out = a * other
+                tape = self.tape
+                nodes = tape.nodes
+                v = _new(Variable)
+                v.value, v.tape, v.index = out, tape, len(nodes)
+                nodes.append((self.index, _MUL_DA(a, other, out)))
+                return v
         return _binary(_MUL, self, other)
 
     def __rmul__(self, other):
+        a = self.value
+        t = type(other)
+        if type(a) is float and (t is float or t is int):
+            out = other * a
+            tape = self.tape
+            nodes = tape.nodes
+            v = _new(Variable)
+            v.value, v.tape, v.index = out, tape, len(nodes)
+            nodes.append((self.index, _MUL_DB(other, a, out)))
+            return v
         return _binary(_MUL, other, self)
 
     def __truediv__(self, other):
@@ -517,6 +608,21 @@ class Variable:
         return _binary(_DIV, other, self)
 
     def __pow__(self, other):
+        a = self.value
+        t = type(other)
+        if type(a) is float and (t is float or t is int):
+            try:
+                out = a ** other
+                d = _POW_DA(a, other, out)
+            except (ZeroDivisionError, OverflowError):
+                return _binary(_POW, self, other)      # raises the domain error
+            if type(out) is float:                     # (not complex, as (-8.0) ** (1/3))
+                tape = self.tape
+                nodes = tape.nodes
+                v = _new(Variable)
+                v.value, v.tape, v.index = out, tape, len(nodes)
+                nodes.append((self.index, d))
+                return v
         return _binary(_POW, self, other)
 
     def __rpow__(self, other):
@@ -524,7 +630,7 @@ class Variable:
 
     def __neg__(self):
         if type(self.value) is float:
-            return _variable(-self.value, self.tape, (self.index, -1.0))
+            return _variable(-self.value, self.tape, (self.index, _NEG_D))
         return apply_rule(RULES["negative"], (self,))
 
     def __pos__(self):
@@ -699,6 +805,11 @@ def _primal(x):
 
 _ADD, _SUB, _MUL, _DIV, _POW = (_FLOAT_RULES[n] for n in
                                 ("add", "subtract", "multiply", "divide", "power"))
+_ADD_DA, _ADD_DB = _ADD.constants
+_SUB_DA, _SUB_DB = _SUB.constants
+_MUL_DA, _MUL_DB = _MUL.partials
+_POW_DA = _POW.partials[0]
+_NEG_D = _FLOAT_RULES["negative"].constants[0]
 
 
 def _add_rule_methods():
@@ -744,9 +855,9 @@ def vjp(f, *args):
     once per output component).
 
     >>> value, pullback = vjp(lambda x, y: x * y + np.sin(x), 2.0, 3.0)
-    >>> value == 6.0 + np.sin(2.0)
+    >>> value == 6.0 + float(np.sin(2.0))
     True
-    >>> pullback(1.0) == (3.0 + np.cos(2.0), 2.0)
+    >>> pullback(1.0) == (3.0 + float(np.cos(2.0)), 2.0)
     True
     """
     if not callable(f):
