@@ -639,6 +639,18 @@ class Variable:
     def __abs__(self):
         return apply_rule(RULES["absolute"], (self,))
 
+    def __floordiv__(self, other):                 # not differentiable: a clear TypeError
+        return np.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return np.floor_divide(other, self)
+
+    def __mod__(self, other):
+        return np.remainder(self, other)
+
+    def __rmod__(self, other):
+        return np.remainder(other, self)
+
     def __matmul__(self, other):
         return np.matmul(self, other)
 
@@ -676,11 +688,18 @@ class Variable:
             "(np.sin, np.exp, ...) on it instead.")
 
     def __array__(self, dtype=None, copy=None):
+        if _shape(self.value) == () and dtype in (None, object):
+            # np.array([x, y]) of scalar Variables: an object array holding them, which
+            # numpy's elementwise functions and vjp's output handling understand.
+            box = np.empty((), dtype=object)
+            box[()] = self
+            return box
         raise TypeError(
             "a reverse-mode Variable was converted to a plain numpy array (np.asarray, "
             "np.array, or a library function that is not written with numpy's dispatch, "
             "e.g. scipy.special.logsumexp): that would drop its derivative. Use numpy "
-            "functions directly, and lecture_code.autodiff.logsumexp for logsumexp.")
+            "functions directly (np.stack to build arrays), and "
+            "lecture_code.autodiff.logsumexp for logsumexp.")
 
     # --- shape and container protocol --------------------------------------------------
     @property
@@ -867,6 +886,8 @@ def vjp(f, *args):
     try:
         inputs = [Variable(v, tape) for v in values]
         out = f(*inputs)
+        if isinstance(out, np.ndarray) and out.dtype == object:
+            out = _pack(out, tape)               # np.array([x * y, x + y]) of Variables
     finally:
         tape.finish()
     if isinstance(out, (tuple, list)):
@@ -891,6 +912,16 @@ def vjp(f, *args):
                      for i, v in enumerate(values))
 
     return value, pullback
+
+
+def _pack(array, tape):
+    """An object array of scalar Variables (and constants) as one array Variable."""
+    items = array.ravel().tolist()
+    value = np.array([_plain(v) if type(v) is Variable and v.tape is tape else v
+                      for v in items], dtype=float).reshape(array.shape)
+    shape = array.shape
+    pairs = [(v, lambda g, i=i: np.reshape(g, (-1,))[i]) for i, v in enumerate(items)]
+    return record(tape, value, pairs) if shape else items[0]
 
 
 def _finish_bar(bar, value):
@@ -946,7 +977,8 @@ def logsumexp(x, axis=None, keepdims=False):
     """
     m = np.max(_primal(x), axis=axis, keepdims=True)
     m = np.where(np.isfinite(m), m, 0.0)
-    s = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
+    with np.errstate(divide="ignore"):          # all -inf: the result is -inf, as scipy's
+        s = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
     out = s + m
     if not keepdims:
         out = np.squeeze(out, axis=axis)
