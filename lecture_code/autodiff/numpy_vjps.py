@@ -348,6 +348,14 @@ def _scatter(g, index, shape):
         tape = g.tape
         return record(tape, _scatter(g.value, index, shape),
                       [(g, lambda h: h[index])])
+    if not isinstance(g, (np.ndarray, np.generic, float, int)) and hasattr(
+            type(g), "__array_function__"):
+        z = np.zeros_like(g, shape=shape)       # dual numbers: a dual array of zeros
+        if _is_basic(index):
+            z[index] = g
+        else:
+            np.add.at(z, index, g)
+        return z
     try:
         z = np.zeros(shape, dtype=np.result_type(g, np.float64))
     except TypeError:
