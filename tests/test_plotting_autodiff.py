@@ -70,7 +70,7 @@ def test_difference_explorer_figure():
     pytest.importorskip("lecture_code.autodiff.finite_diff")
     fig = pa.plot_difference_explorer(lambda t: t**3, 1.0, 1e-3, df=3.0)
     assert len(fig.axes) == 2
-    assert "1e-03" in " ".join(l.get_label() for l in fig.axes[1].get_lines())
+    assert "h = 1.0e-03" in " ".join(l.get_label() for l in fig.axes[1].get_lines())
     with pytest.raises(ValueError, match="h must be positive"):
         pa.plot_difference_explorer(np.sin, 1.0, 0.0, df=np.cos(1.0))
     with pytest.raises(ValueError, match="kind must be one of"):

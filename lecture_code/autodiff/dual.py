@@ -775,7 +775,8 @@ def _assemble(items, shape):
 
 def _finish(t):
     """A derivative as the user sees it: float for scalars, array otherwise (duals stay)."""
-    if isinstance(t, Dual) or (isinstance(t, np.ndarray) and t.dtype == object):
+    if isinstance(t, Dual) or (isinstance(t, np.ndarray) and t.dtype == object) \
+            or _foreign(t):
         return t
     if np.ndim(t) == 0:
         return float(t) if isinstance(t, (numbers.Number, np.generic, np.ndarray)) else t

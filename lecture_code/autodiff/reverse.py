@@ -112,6 +112,7 @@ class Tape:
         nodes = self.recorded
         grads = [None] * (index + 1)
         grads[index] = bar
+        owned = set()                            # adjoint arrays this loop allocated
         for i in range(index, -1, -1):
             g = grads[i]
             if g is None:
@@ -132,8 +133,20 @@ class Tape:
                 for p, pullback in zip(node.parents, node.vjps):
                     contribution = pullback(g)
                     old = grads[p]
-                    grads[p] = contribution if old is None else old + contribution
+                    if old is None:
+                        grads[p] = contribution
+                    elif p in owned and _addable(old, contribution):
+                        np.add(old, contribution, out=old)    # accumulate in place
+                    else:
+                        grads[p] = total = old + contribution
+                        if type(total) is np.ndarray:
+                            owned.add(p)
         return grads
+
+
+def _addable(old, contribution):
+    return (type(old) is np.ndarray and isinstance(contribution, (np.ndarray, float))
+            and np.shape(contribution) in (old.shape, ()))
 
 
 class Node:
@@ -434,7 +447,22 @@ def _rule_vjp(rule, i, values, out):
             return lambda g: unbroadcast(-g, shape)
         return lambda g: unbroadcast(g * d, shape)
     partial = rule.partials[i]
-    return lambda g: unbroadcast(g * partial(*values, out), shape)
+    return lambda g: unbroadcast(_times(g, partial(*values, out), values, out), shape)
+
+
+def _times(g, d, values, out):
+    """``g * d``; in place in ``d`` when the partial ``d`` is a new float array.
+
+    A partial that is none of the rule's inputs and output (``cos(x)``, ``2 * x``) was just
+    computed, so nobody else holds it: reusing its memory saves allocating (and
+    page-faulting) another array the size of the data.
+    """
+    if (type(d) is np.ndarray and d.dtype == np.float64 and d is not out
+            and all(d is not v for v in values)
+            and (type(g) is float or type(g) is np.float64
+                 or (type(g) is np.ndarray and g.shape == d.shape))):
+        return np.multiply(d, g, out=d)
+    return g * d
 
 
 # numpy ufuncs that are not differentiable but are fine to call: they return plain arrays.

@@ -200,7 +200,8 @@ def value_and_grad(f, argnums=0):
         if shape:
             raise ValueError(f"grad needs a scalar output, got shape {shape}; use jacrev, "
                              "jacfwd or vjp for functions with vector outputs.")
-        if not isinstance(value, (Dual, numbers.Number, np.ndarray, np.generic)):
+        if not isinstance(value, (Dual, numbers.Number, np.ndarray, np.generic)) and \
+                not hasattr(type(value), "__array_ufunc__"):
             raise TypeError(f"grad needs a function returning a number, got "
                             f"{type(value).__name__}.")
         bars = _as_tuple(pullback(1.0))
@@ -249,7 +250,7 @@ def jacrev(f):
         rows = [pull(eye[i].reshape(out_shape) if out_shape else 1.0) for i in range(m)]
         if m == 0:
             return np.zeros(out_shape + _shape(x))
-        J = np.stack([np.asarray(r, dtype=float) if not isinstance(r, Dual) else r
+        J = np.stack([np.asarray(r, dtype=float) if isinstance(r, (float, np.ndarray)) else r
                       for r in rows])
         return _finish(np.reshape(J, out_shape + _shape(x)))
 
@@ -317,11 +318,12 @@ def check_grads(f, x, rtol=1e-6, atol=1e-8, modes=("forward", "reverse")):
         if (err > atol).any() or not np.isfinite(got).all():
             flat = np.where(np.isfinite(got), err, np.inf).reshape(-1)
             i = int(np.argmax(flat))
-            idx = np.unravel_index(i, x_arr.shape) if x_arr.ndim else ()
+            idx = tuple(int(k) for k in np.unravel_index(i, x_arr.shape)) if x_arr.ndim else ()
             raise AssertionError(
                 f"{mode}-mode gradient disagrees with central differences at component "
-                f"{idx if idx else 'x'}: AD gives {got.reshape(-1)[i]!r}, central difference "
-                f"{reference.reshape(-1)[i]!r} (rtol={rtol}, atol={atol}). Check the "
+                f"{idx if idx else 'x'}: AD gives {float(got.reshape(-1)[i])!r}, central "
+                f"difference {float(reference.reshape(-1)[i])!r} (rtol={rtol}, atol={atol}). "
+                "Check the "
                 "derivative rules used at that component, or the function's smoothness "
                 "there.")
     return True
