@@ -51,12 +51,14 @@ def best_time(fn, *args, repeat: int = 5, number: int = 1) -> float:
     return best
 
 
-def peak_bytes(fn, *args) -> int:
+def peak_bytes(fn, *args, warmup: bool = True) -> int:
     """The peak number of bytes allocated while ``fn(*args)`` runs (``tracemalloc``).
 
     Introduced in the chapter *Forward and reverse mode*: the peak includes every
     intermediate alive at the same time, so for reverse mode it counts the tape's stored
-    values. Memory allocated before the call is not counted. Raises ``RuntimeError`` if
+    values. Memory allocated before the call is not counted. With ``warmup`` (the default)
+    ``fn`` runs once untraced first, so that one-time costs (imports, caches filled on a first
+    call) do not count as the computation's memory. Raises ``RuntimeError`` if
     ``tracemalloc`` is already tracing (nested measurements would disturb each other).
 
     >>> import numpy as np
@@ -68,6 +70,8 @@ def peak_bytes(fn, *args) -> int:
     if tracemalloc.is_tracing():
         raise RuntimeError("peak_bytes: tracemalloc is already tracing (a measurement is "
                            "running); stop it with tracemalloc.stop() before measuring again.")
+    if warmup:
+        fn(*args)
     tracemalloc.start()
     try:
         fn(*args)
