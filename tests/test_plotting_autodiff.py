@@ -67,7 +67,6 @@ def test_residuals_function_and_timings(ax):
 
 
 def test_difference_explorer_figure():
-    pytest.importorskip("lecture_code.autodiff.finite_diff")
     fig = pa.plot_difference_explorer(lambda t: t**3, 1.0, 1e-3, df=3.0)
     assert len(fig.axes) == 2
     assert "h = 1.0e-03" in " ".join(l.get_label() for l in fig.axes[1].get_lines())

@@ -10,8 +10,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-pytest.importorskip("lecture_code.autodiff.finite_diff")
-
 from lecture_code.widgets.autodiff import difference_explorer  # noqa: E402
 
 
