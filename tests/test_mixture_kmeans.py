@@ -4,7 +4,7 @@ import pytest
 from sklearn.cluster import KMeans as SkKMeans
 
 from lecture_code.datasets import load_faithful, make_mixture
-from lecture_code.mixture import KMeans, em_to_kmeans, kmeans_plusplus
+from lecture_code.mixture import KMeans, em_to_kmeans, hard_e_step, hard_m_step, kmeans_plusplus
 
 
 def _blobs(seed=0, n=600, d=2, K=4):
@@ -90,3 +90,44 @@ def test_em_to_kmeans_limit():
         em_to_kmeans(X, init, [0.0])
     with pytest.raises(ValueError, match="centers must have shape"):
         em_to_kmeans(X, init[:, :1], [1.0])
+
+
+@pytest.mark.parametrize("max_iter", [1, 2, 300])
+def test_empty_cluster_same_as_sklearn(max_iter):
+    # the third center is far from all data: its cluster is empty after the first E-step
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(0, 1, (30, 2)), rng.normal(8, 1, (30, 2))])
+    init = np.array([[0.0, 0.0], [8.0, 8.0], [100.0, 100.0]])
+    sk = SkKMeans(3, init=init, n_init=1, algorithm="lloyd", max_iter=max_iter).fit(X)
+    ours = KMeans(3, init=init, max_iter=max_iter).fit(X)
+    np.testing.assert_allclose(ours.cluster_centers_, sk.cluster_centers_, rtol=1e-10, atol=1e-12)
+    assert ours.inertia_ == pytest.approx(sk.inertia_, rel=1e-10)
+
+
+def test_hard_steps():
+    X = np.array([[0.0], [1.0], [10.0], [11.0]])
+    assert hard_e_step(X, [[0.5], [10.5]]).tolist() == [0, 0, 1, 1]
+    np.testing.assert_allclose(hard_m_step(X, np.array([0, 0, 1, 1]), [[0.0], [9.0]]),
+                               [[0.5], [10.5]])
+    # clusters 1 and 2 are empty: the farthest points from center 1.0 (11, then 10) move there
+    new = hard_m_step(X, np.array([0, 0, 0, 0]), [[1.0], [50.0], [60.0]])
+    np.testing.assert_allclose(new, [[0.5], [11.0], [10.0]])
+    # all points on their centers: an empty cluster goes to the largest cluster's center
+    np.testing.assert_allclose(hard_m_step(np.zeros((3, 1)), np.zeros(3, int), [[0.0], [5.0]]),
+                               [[0.0], [0.0]])
+    with pytest.raises(ValueError, match="labels must be 4 integers in"):
+        hard_m_step(X, np.array([0, 0, 2, 1]), [[0.0], [9.0]])
+    with pytest.raises(ValueError, match="labels must be 4 integers in"):
+        hard_m_step(X, np.array([0.0, 0, 1, 1]), [[0.0], [9.0]])
+    with pytest.raises(ValueError, match="centers must have shape"):
+        hard_e_step(X, [0.0, 1.0])
+
+
+def test_history_objective_never_increases():
+    X = _blobs(4, K=5)
+    km = KMeans(5, init="random", random_state=0, keep_history=True, tol=0).fit(X)
+    J = [h["inertia"] for h in km.history_]
+    assert len(J) == km.n_iter_ + 1 and J[-1] == pytest.approx(km.inertia_)
+    assert np.all(np.diff(J) <= 1e-9 * J[0])
+    np.testing.assert_array_equal(km.history_[-1]["centers"], km.cluster_centers_)
+    assert not hasattr(KMeans(2).fit(X), "history_")

@@ -1,6 +1,6 @@
 """k-means as hard-assignment EM (Lloyd's algorithm), k-means++ seeding, and the σ → 0 limit of EM.
 
-Introduced in the chapter *k-means is EM with hard assignments*.
+Introduced in the chapter *Hard assignments: k-means*.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from scipy.special import logsumexp
 
 from lecture_code.mixture.em import check_data
 
-__all__ = ["KMeans", "kmeans_plusplus", "em_to_kmeans"]
+__all__ = ["KMeans", "kmeans_plusplus", "em_to_kmeans", "hard_e_step", "hard_m_step"]
 
 
 def _rng(random_state):
@@ -26,10 +26,81 @@ def _sq_dists(X, centers):
     return np.maximum(d, 0.0, out=d)
 
 
+def _snapshot(X, centers, labels):
+    return {"centers": centers.copy(), "labels": labels.copy(),
+            "inertia": float(((X - centers[labels]) ** 2).sum())}
+
+
+def hard_e_step(X, centers):
+    """The hard E-step of k-means: the index of the nearest center of each row, shape (N,).
+
+    Introduced in the chapter *Hard assignments: k-means*: r_nk = 1 for k = argmin_j ‖x_n − μ_j‖²
+    (ties go to the lower index).
+
+    >>> hard_e_step(np.array([[0.0], [4.0], [9.0]]), np.array([[1.0], [8.0]])).tolist()
+    [0, 0, 1]
+    """
+    X = check_data(X)
+    centers = _check_centers(centers, X.shape[1])
+    return _sq_dists(X, centers).argmin(axis=1)
+
+
+def hard_m_step(X, labels, centers):
+    """The M-step of k-means: each center moves to the mean of its points, shape (K, D).
+
+    Introduced in the chapter *Hard assignments: k-means*. An empty cluster k (no label equals
+    k) takes, as in scikit-learn, the point farthest from its own current center
+    ``centers[labels[n]]``: that point leaves its old cluster and becomes the new center of k
+    (with several empty clusters, the j-th empty one takes the j-th farthest point). A cluster
+    still empty after that (all points on their centers) goes to the center of the largest one.
+
+    >>> X = np.array([[0.0], [1.0], [10.0]])
+    >>> hard_m_step(X, np.array([0, 0, 0]), np.array([[0.0], [50.0]])).tolist()
+    [[0.5], [10.0]]
+    """
+    X = check_data(X)
+    centers = _check_centers(centers, X.shape[1])
+    K = centers.shape[0]
+    labels = np.asarray(labels)
+    if labels.shape != (X.shape[0],) or labels.dtype.kind not in "iu" or (
+            labels.size and (labels.min() < 0 or labels.max() >= K)):
+        raise ValueError(f"labels must be {X.shape[0]} integers in [0, {K}); got "
+                         f"shape {labels.shape}, dtype {labels.dtype}.")
+    return _m_step(X, labels, centers)
+
+
+def _m_step(X, labels, centers):
+    K = centers.shape[0]
+    counts = np.bincount(labels, minlength=K).astype(float)
+    new = np.zeros_like(centers)
+    np.add.at(new, labels, X)
+    empty = np.flatnonzero(counts == 0)
+    if empty.size:
+        dist = ((X - centers[labels]) ** 2).sum(axis=1)
+        if dist.max() > 0:
+            far = np.argsort(-dist, kind="stable")[: empty.size]
+            for k, n in zip(empty, far):
+                new[labels[n]] -= X[n]
+                counts[labels[n]] -= 1
+                new[k] = X[n]
+                counts[k] = 1
+    full = counts > 0
+    new[full] /= counts[full, None]
+    new[~full] = new[np.argmax(counts)]
+    return new
+
+
+def _check_centers(centers, n_features):
+    centers = np.asarray(centers, dtype=float)
+    if centers.ndim != 2 or centers.shape[1] != n_features or centers.shape[0] < 1:
+        raise ValueError(f"centers must have shape (K, {n_features}); got {centers.shape}.")
+    return centers
+
+
 def kmeans_plusplus(X, n_clusters, random_state=None, n_local_trials=None):
     """Greedy k-means++ seeding: (centers (K, D), indices (K,)) of rows of X.
 
-    Introduced in the chapter *k-means is EM with hard assignments*. The first center is a
+    Introduced in the chapter *Hard assignments: k-means*. The first center is a
     uniformly drawn row; each next one is the best of ``2 + log K`` candidates drawn with
     probability ∝ squared distance to the nearest chosen center (as scikit-learn).
 
@@ -64,11 +135,13 @@ def kmeans_plusplus(X, n_clusters, random_state=None, n_local_trials=None):
 class KMeans:
     """k-means by Lloyd's algorithm (hard-assignment EM), with scikit-learn's interface.
 
-    Introduced in the chapter *k-means is EM with hard assignments*. Assign each point to its
+    Introduced in the chapter *Hard assignments: k-means*. Assign each point to its
     nearest center (E-step with responsibilities 0/1), move each center to the mean of its points
     (M-step); stop when the labels no longer change or the centers move less than
-    ``tol × mean feature variance`` (squared). An empty cluster is moved to the point farthest
-    from its center. Best of ``n_init`` runs by inertia.
+    ``tol × mean feature variance`` (squared). An empty cluster receives the point farthest
+    from its center (:func:`hard_m_step`, as scikit-learn). Best of ``n_init`` runs by inertia.
+    ``keep_history=True`` stores ``history_``: one dict per iteration (the start first, the
+    final centers last) with ``centers``, ``labels`` (nearest center) and ``inertia`` of them.
 
     >>> X = np.array([[0.0], [0.2], [5.0], [5.2]])
     >>> km = KMeans(2, init=np.array([[0.0], [5.0]])).fit(X)
@@ -77,13 +150,14 @@ class KMeans:
     """
 
     def __init__(self, n_clusters=8, *, init="k-means++", n_init=1, max_iter=300, tol=1e-4,
-                 random_state=None):
+                 random_state=None, keep_history=False):
         self.n_clusters = n_clusters
         self.init = init
         self.n_init = n_init
         self.max_iter = max_iter
         self.tol = tol
         self.random_state = random_state
+        self.keep_history = keep_history
 
     def _init_centers(self, X, rng):
         if isinstance(self.init, str):
@@ -101,18 +175,13 @@ class KMeans:
     def _lloyd(self, X, centers, tol):
         labels_old = None
         strict = False
+        history = []
         for i in range(self.max_iter):
             d = _sq_dists(X, centers)
             labels = d.argmin(axis=1)
-            counts = np.bincount(labels, minlength=self.n_clusters)
-            new = np.zeros_like(centers)
-            np.add.at(new, labels, X)
-            empty = np.flatnonzero(counts == 0)
-            if empty.size:
-                far = np.argsort(-d[np.arange(len(X)), labels])[: empty.size]
-                new[empty] = X[far]
-                counts[empty] = 1
-            new /= counts[:, None]
+            if self.keep_history:
+                history.append(_snapshot(X, centers, labels))
+            new = _m_step(X, labels, centers)
             shift = ((new - centers) ** 2).sum()
             centers = new
             if labels_old is not None and np.array_equal(labels, labels_old):
@@ -124,12 +193,14 @@ class KMeans:
         if not strict:
             labels = _sq_dists(X, centers).argmin(axis=1)
         inertia = float(((X - centers[labels]) ** 2).sum())
-        return centers, labels, inertia, i + 1
+        if self.keep_history:
+            history.append(_snapshot(X, centers, labels))
+        return centers, labels, inertia, i + 1, history
 
     def fit(self, X, y=None):
         """Run Lloyd's algorithm ``n_init`` times and keep the lowest inertia; returns self.
 
-        Introduced in the chapter *k-means is EM with hard assignments*.
+        Introduced in the chapter *Hard assignments: k-means*.
 
         >>> KMeans(1).fit(np.array([[1.0], [3.0]])).cluster_centers_.tolist()
         [[2.0]]
@@ -150,13 +221,15 @@ class KMeans:
             res = self._lloyd(X, self._init_centers(X, rng), tol)
             if best is None or res[2] < best[2]:
                 best = res
-        self.cluster_centers_, self.labels_, self.inertia_, self.n_iter_ = best
+        self.cluster_centers_, self.labels_, self.inertia_, self.n_iter_ = best[:4]
+        if self.keep_history:
+            self.history_ = best[4]
         return self
 
     def fit_predict(self, X, y=None):
         """Fit and return ``labels_``.
 
-        Introduced in the chapter *k-means is EM with hard assignments*.
+        Introduced in the chapter *Hard assignments: k-means*.
 
         >>> KMeans(2, init=np.array([[0.0], [9.0]])).fit_predict([[0.0], [1.0], [9.0]]).tolist()
         [0, 0, 1]
@@ -166,7 +239,7 @@ class KMeans:
     def predict(self, X):
         """Index of the nearest center for each row.
 
-        Introduced in the chapter *k-means is EM with hard assignments*.
+        Introduced in the chapter *Hard assignments: k-means*.
 
         >>> km = KMeans(2, init=np.array([[0.0], [9.0]])).fit([[0.0], [1.0], [9.0]])
         >>> km.predict([[8.0]]).tolist()
@@ -184,7 +257,7 @@ class KMeans:
 def em_to_kmeans(X, centers, sigmas, n_iter=1):
     """EM with equal weights and a shared, fixed spherical σ, for each σ in ``sigmas``.
 
-    Introduced in the chapter *k-means is EM with hard assignments*. Starting from ``centers``
+    Introduced in the chapter *Hard assignments: k-means*. Starting from ``centers``
     it runs ``n_iter`` EM iterations (soft assignments r_nk ∝ exp(−‖x_n − μ_k‖² / 2σ²), then
     means); as σ → 0 the responsibilities become the 0/1 nearest-center assignment and the means
     become those of ``n_iter`` Lloyd iterations of k-means. Returns a list of dicts with
