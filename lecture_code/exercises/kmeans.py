@@ -1,0 +1,280 @@
+"""Checkers for the exercises of the chapter *Hard assignments: k-means*.
+
+Introduced in the chapter *Hard assignments: k-means*: ``check_assign_labels`` (the hard
+E-step), ``check_update_centers`` (the M-step, including an empty cluster),
+``check_soft_assign`` (responsibilities of EM with a shared spherical σ, stable as σ → 0) and
+``check_dsquared_probabilities`` (the k-means++ sampling weights).
+
+Each checker runs the student's function on a few inputs, compares with the library's
+reference (:func:`lecture_code.mixture.hard_e_step`, :func:`~lecture_code.mixture.hard_m_step`,
+:func:`~lecture_code.mixture.em_to_kmeans`) and never raises because of the student's code.
+Typical mistakes get their own hint: the farthest instead of the nearest center, labels
+counted from 1, sums not divided by counts, a NaN center for an empty cluster, an underflowing
+``exp`` for small σ, probabilities that do not sum to one.
+
+Example
+-------
+>>> import numpy as np
+>>> def assign_labels(X, centers):
+...     raise NotImplementedError("Exercise: implement assign_labels")
+>>> result = check_assign_labels(assign_labels)
+>>> bool(result), "not implemented yet" in str(result)
+(False, True)
+>>> bool(check_assign_labels(
+...     lambda X, C: ((X[:, None, :] - C[None]) ** 2).sum(axis=2).argmin(axis=1)))
+True
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from lecture_code.exercises.core import Case, check
+from lecture_code.mixture import em_to_kmeans, hard_e_step, hard_m_step
+
+__all__ = ["check_assign_labels", "check_update_centers", "check_soft_assign",
+           "check_dsquared_probabilities"]
+
+
+def _sq_dists(X, centers):
+    return ((np.asarray(X)[:, None, :] - np.asarray(centers)[None]) ** 2).sum(axis=2)
+
+
+def _as_array(got):
+    try:
+        return np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return None
+
+
+# ---------------------------------------------------------------------------------------
+# The hard E-step
+# ---------------------------------------------------------------------------------------
+def _assign_cases():
+    cases = [Case((np.array([[0.0], [4.0], [9.0], [-3.0]]), np.array([[1.0], [8.0]])),
+                  label="4 points on a line, centers at 1 and 8")]
+    for seed, (N, D, K) in enumerate([(20, 2, 3), (15, 3, 4)]):
+        rng = np.random.default_rng(seed)
+        cases.append(Case((rng.normal(size=(N, D)) * 3, rng.normal(size=(K, D)) * 3),
+                          label=f"{N} random points in D = {D}, K = {K}"))
+    # nearest in squared Euclidean distance, but not in the Manhattan (L1) distance
+    cases.append(Case((np.array([[0.0, 0.0]]), np.array([[1.5, 1.5], [0.0, 2.5]])),
+                      label="x = (0, 0), centers (1.5, 1.5) and (0, 2.5)"))
+    return [Case(c.args, hard_e_step(*c.args), label=c.label) for c in cases]
+
+
+def check_assign_labels(assign_labels):
+    """Check ``assign_labels(X, centers) -> (N,)`` indices of the nearest centers.
+
+    Introduced in the chapter *Hard assignments: k-means*.
+
+    >>> bool(check_assign_labels(lambda X, C: np.argmin(
+    ...     np.linalg.norm(X[:, None] - C[None], axis=2), axis=1)))
+    True
+    """
+    return check(assign_labels, _assign_cases(), name="assign_labels", rtol=0, atol=0,
+                 diagnose=_diagnose_assign,
+                 hint="labels[n] = argmin over k of ‖X[n] - centers[k]‖²: compute an (N, K) "
+                      "array of squared distances, then np.argmin(..., axis=1).")
+
+
+def _diagnose_assign(case, got):
+    X, centers = case.args
+    got = _as_array(got)
+    if got is None:
+        return None
+    d = _sq_dists(X, centers)
+    if got.shape == d.shape:
+        return "you returned the (N, K) distances; return the index of the smallest in each row."
+    if got.shape != (X.shape[0],):
+        return None
+    if np.array_equal(got, d.argmax(axis=1)):
+        return "these are the farthest centers: use argmin, not argmax."
+    if np.array_equal(got, case.expected + 1):
+        return "the labels are counted from 1; Python counts from 0 (use argmin directly)."
+    if np.array_equal(got, np.abs(X[:, None] - centers[None]).sum(axis=2).argmin(axis=1)):
+        return ("this is the nearest center in the Manhattan distance Σ|x_i - μ_i|; k-means "
+                "uses the squared Euclidean distance Σ(x_i - μ_i)².")
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+# The M-step, with empty clusters
+# ---------------------------------------------------------------------------------------
+def _update_cases():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(12, 2)) * 2
+    C = rng.normal(size=(3, 2))
+    cases = [Case((X, hard_e_step(X, C), C), label="12 points in D = 2, K = 3, no empty cluster")]
+    X1 = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [6.0, 6.0], [8.0, 6.0]])
+    C1 = np.array([[0.0, 0.0], [6.0, 6.0], [50.0, 50.0]])
+    cases.append(Case((X1, hard_e_step(X1, C1), C1),
+                      label="center 2 at (50, 50) has no points (an empty cluster)",
+                      hint="cluster 2 is empty: it takes the point farthest from its own "
+                           "center, here (8, 6) (distance² 4 from (6, 6)), and that point "
+                           "leaves cluster 1."))
+    X2 = np.array([[0.0], [1.0], [2.5], [10.0], [13.0]])
+    C2 = np.array([[1.0], [40.0], [11.0], [-30.0]])
+    cases.append(Case((X2, hard_e_step(X2, C2), C2),
+                      label="two empty clusters (1 and 3)",
+                      hint="with two empty clusters, the first empty one (lower index) takes "
+                           "the farthest point, the second one the next farthest."))
+    return [Case(c.args, hard_m_step(*c.args), label=c.label, hint=c.hint) for c in cases]
+
+
+def check_update_centers(update_centers):
+    """Check ``update_centers(X, labels, centers) -> (K, D)``, the M-step with empty clusters.
+
+    Introduced in the chapter *Hard assignments: k-means*. An empty cluster must take the
+    point farthest from its own current center, which leaves its old cluster (as
+    :func:`lecture_code.mixture.hard_m_step` and scikit-learn).
+
+    >>> from lecture_code.mixture import hard_m_step
+    >>> bool(check_update_centers(hard_m_step))
+    True
+    """
+    return check(update_centers, _update_cases(), name="update_centers", rtol=1e-10,
+                 atol=1e-12, diagnose=_diagnose_update,
+                 hint="centers[k] = mean of X[labels == k]; for an empty k, use the point n "
+                      "with the largest ‖X[n] - centers[labels[n]]‖² and remove it from "
+                      "cluster labels[n] before averaging.")
+
+
+def _diagnose_update(case, got):
+    X, labels, centers = case.args
+    got = _as_array(got)
+    if got is None or got.shape != centers.shape:
+        return None
+    K = centers.shape[0]
+    counts = np.bincount(labels, minlength=K)
+    empty = np.flatnonzero(counts == 0)
+    sums = np.zeros_like(centers)
+    np.add.at(sums, labels, X)
+    full = counts > 0
+    if empty.size and np.all(np.isnan(got[empty])):
+        return (f"cluster(s) {empty.tolist()} have no points, so their mean is 0/0 = NaN. "
+                "Give an empty cluster the point farthest from its own center instead.")
+    if np.allclose(got[full], sums[full]) and not np.allclose(counts[full], 1):
+        return "these are the sums of the assigned points; divide by the number of points."
+    means = sums[full] / counts[full, None]
+    if np.allclose(got[full], means) and empty.size:
+        if np.allclose(got[empty], centers[empty]):
+            return ("you left the empty cluster's center where it was: it will stay empty for "
+                    "ever. Move it to the point farthest from its own center.")
+        return ("the non-empty means are computed before the farthest point is moved: remove "
+                "that point from its old cluster first, then average.")
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+# Soft assignments with a shared spherical sigma
+# ---------------------------------------------------------------------------------------
+def _soft_cases():
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(10, 2)) * 2
+    C = rng.normal(size=(3, 2)) * 2
+    cases = []
+    for sigma in (2.0, 0.5, 0.01, 1e-3):
+        expected = em_to_kmeans(X, C, [sigma], n_iter=1)[0]["responsibilities"]
+        hint = ("with σ this small every exp(-‖x - μ‖² / 2σ²) underflows to 0 and 0/0 = NaN: "
+                "subtract the largest exponent in each row first (or use "
+                "scipy.special.logsumexp).") if sigma < 0.1 else None
+        cases.append(Case((X, C, sigma), expected, label=f"10 points, K = 3, sigma = {sigma}",
+                          hint=hint))
+    return cases
+
+
+def check_soft_assign(soft_assign):
+    """Check ``soft_assign(X, centers, sigma) -> (N, K)`` responsibilities of EM with equal
+    weights and covariance σ²I, including very small σ.
+
+    Introduced in the chapter *Hard assignments: k-means*.
+
+    >>> from scipy.special import softmax
+    >>> bool(check_soft_assign(lambda X, C, s: softmax(
+    ...     -((X[:, None] - C[None]) ** 2).sum(-1) / (2 * s * s), axis=1)))
+    True
+    """
+    return check(soft_assign, _soft_cases(), name="soft_assign", rtol=1e-7, atol=1e-10,
+                 diagnose=_diagnose_soft,
+                 hint="γ_nk = exp(-‖x_n - μ_k‖² / 2σ²) / Σ_j exp(-‖x_n - μ_j‖² / 2σ²); compute "
+                      "the exponents as an (N, K) array and normalise each row in log space.")
+
+
+def _diagnose_soft(case, got):
+    X, C, sigma = case.args
+    got = _as_array(got)
+    if got is None or got.shape != case.expected.shape:
+        return None
+    if np.any(np.isnan(got)):
+        return None  # the case hint (log space) says it
+    sums = got.sum(axis=1)
+    if not np.allclose(sums, 1.0):
+        return f"each row must sum to 1 (responsibilities); yours sum to {sums[:3].round(4)}..."
+    d = _sq_dists(X, C)
+    for wrong, message in (
+            (d / (2 * sigma), "you divided by 2σ; the exponent is -‖x - μ‖² / (2σ²)."),
+            (d / sigma ** 2, "the factor 2 is missing: the exponent is -‖x - μ‖² / (2σ²)."),
+            (np.sqrt(d) / (2 * sigma ** 2),
+             "you used the distance ‖x - μ‖; the exponent needs its square ‖x - μ‖².")):
+        a = np.exp(-wrong + wrong.min(axis=1, keepdims=True))
+        if np.allclose(got, a / a.sum(axis=1, keepdims=True)):
+            return message
+    if np.allclose(got, np.eye(C.shape[0])[d.argmin(axis=1)]) and sigma > 0.1:
+        return "these are hard 0/1 assignments; for this σ the responsibilities are soft."
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+# k-means++ sampling weights
+# ---------------------------------------------------------------------------------------
+def _ref_dsquared(X, chosen):
+    d = _sq_dists(X, chosen).min(axis=1)
+    return d / d.sum()
+
+
+def _dsquared_cases():
+    X = np.array([[0.0], [1.0], [3.0], [10.0]])
+    cases = [Case((X, np.array([[0.0]])), label="x = 0, 1, 3, 10 with the center 0 chosen"),
+             Case((X, np.array([[0.0], [10.0]])), label="x = 0, 1, 3, 10, centers 0 and 10")]
+    rng = np.random.default_rng(7)
+    Y = rng.normal(size=(30, 2)) * 3
+    cases.append(Case((Y, Y[[4, 17, 22]]), label="30 points in D = 2, three centers chosen"))
+    return [Case(c.args, _ref_dsquared(*c.args), label=c.label) for c in cases]
+
+
+def check_dsquared_probabilities(dsquared_probabilities):
+    """Check ``dsquared_probabilities(X, chosen) -> (N,)``: k-means++ picks point n next with
+    probability D(x_n)² / Σ_m D(x_m)², D = distance to the nearest chosen center.
+
+    Introduced in the chapter *Hard assignments: k-means*.
+
+    >>> def ref(X, chosen):
+    ...     d = ((X[:, None] - chosen[None]) ** 2).sum(-1).min(1)
+    ...     return d / d.sum()
+    >>> bool(check_dsquared_probabilities(ref))
+    True
+    """
+    return check(dsquared_probabilities, _dsquared_cases(), name="dsquared_probabilities",
+                 rtol=1e-9, atol=1e-12, diagnose=_diagnose_dsquared,
+                 hint="D(x_n)² = min over chosen centers c of ‖x_n - c‖²; divide by the sum "
+                      "over all points so the probabilities add up to 1.")
+
+
+def _diagnose_dsquared(case, got):
+    X, chosen = case.args
+    got = _as_array(got)
+    if got is None or got.shape != case.expected.shape:
+        return None
+    d = _sq_dists(X, chosen)
+    if not np.isclose(got.sum(), 1.0):
+        return f"the probabilities sum to {got.sum():.4g}; divide by their total."
+    near = np.sqrt(d.min(axis=1))
+    if np.allclose(got, near / near.sum()):
+        return "you used the distance D(x), not its square D(x)²."
+    far = d.max(axis=1)
+    if np.allclose(got, far / far.sum()):
+        return "use the distance to the NEAREST chosen center (min over centers), not the farthest."
+    tot = d.sum(axis=1)
+    if np.allclose(got, tot / tot.sum()):
+        return "use the distance to the nearest chosen center (min over centers), not the sum."
+    return None

@@ -1,0 +1,165 @@
+"""Tests for the checkers of the k-means chapter (lecture_code.exercises.kmeans)."""
+import numpy as np
+import pytest
+from scipy.special import logsumexp
+
+from lecture_code.exercises import kmeans as ek
+from lecture_code.mixture import hard_m_step
+
+
+def _stub(*args, **kwargs):
+    raise NotImplementedError("Exercise: implement it")
+
+
+# --- reference solutions, as in the chapter -------------------------------------------
+def assign_labels(X, centers):
+    d = ((X[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
+    return d.argmin(axis=1)
+
+
+def update_centers(X, labels, centers):
+    K = len(centers)
+    sums = np.zeros_like(centers, dtype=float)
+    np.add.at(sums, labels, X)
+    counts = np.bincount(labels, minlength=K).astype(float)
+    empty = np.flatnonzero(counts == 0)
+    far = np.argsort(-((X - centers[labels]) ** 2).sum(axis=1), kind="stable")
+    for k, n in zip(empty, far):
+        sums[labels[n]] -= X[n]
+        counts[labels[n]] -= 1
+        sums[k], counts[k] = X[n], 1
+    return sums / counts[:, None]
+
+
+def soft_assign(X, centers, sigma):
+    a = -((X[:, None, :] - centers[None]) ** 2).sum(axis=2) / (2 * sigma ** 2)
+    return np.exp(a - logsumexp(a, axis=1, keepdims=True))
+
+
+def dsquared_probabilities(X, chosen):
+    d = ((X[:, None, :] - chosen[None]) ** 2).sum(axis=2).min(axis=1)
+    return d / d.sum()
+
+
+CHECKERS = [(ek.check_assign_labels, assign_labels),
+            (ek.check_update_centers, update_centers),
+            (ek.check_soft_assign, soft_assign),
+            (ek.check_dsquared_probabilities, dsquared_probabilities)]
+
+
+@pytest.mark.parametrize("checker, solution", CHECKERS)
+def test_reference_solution_passes(checker, solution):
+    result = checker(solution)
+    assert result, str(result)
+    assert "✅" in str(result)
+
+
+@pytest.mark.parametrize("checker, solution", CHECKERS)
+def test_stub_is_not_implemented_yet(checker, solution):
+    result = checker(_stub)
+    assert not result
+    assert "not implemented yet" in str(result)
+    assert "not implemented yet" in result._repr_markdown_()
+
+
+@pytest.mark.parametrize("checker, solution", CHECKERS)
+def test_exception_and_none_are_reported(checker, solution):
+    def broken(*args):
+        return [][1]
+    text = str(checker(broken))
+    assert "raised IndexError" in text
+    assert "forget a `return`" in str(checker(lambda *a: None))
+
+
+def test_library_m_step_passes():
+    assert ek.check_update_centers(hard_m_step)
+
+
+# --- typical mistakes get specific hints ------------------------------------------------
+def test_assign_argmax():
+    text = str(ek.check_assign_labels(
+        lambda X, C: ((X[:, None] - C[None]) ** 2).sum(-1).argmax(1)))
+    assert "use argmin, not argmax" in text
+
+
+def test_assign_distances_returned():
+    text = str(ek.check_assign_labels(lambda X, C: ((X[:, None] - C[None]) ** 2).sum(-1)))
+    assert "(N, K) distances" in text
+
+
+def test_assign_one_based():
+    assert "counted from 1" in str(ek.check_assign_labels(lambda X, C: assign_labels(X, C) + 1))
+
+
+def test_assign_manhattan():
+    text = str(ek.check_assign_labels(
+        lambda X, C: np.abs(X[:, None] - C[None]).sum(-1).argmin(1)))
+    assert "Manhattan" in text and "x = (0, 0)" in text
+
+
+def test_update_empty_cluster_nan():
+    def naive(X, labels, centers):
+        with np.errstate(invalid="ignore"):
+            return np.array([X[labels == k].mean(axis=0) if np.any(labels == k)
+                             else np.full(X.shape[1], np.nan) for k in range(len(centers))])
+    text = str(ek.check_update_centers(naive))
+    assert "empty cluster" in text and "0/0 = NaN" in text
+    assert "12 points" not in text          # the case without an empty cluster passes
+
+
+def test_update_keeps_old_center():
+    def keep(X, labels, centers):
+        return np.array([X[labels == k].mean(axis=0) if np.any(labels == k) else centers[k]
+                         for k in range(len(centers))])
+    assert "left the empty cluster's center where it was" in str(ek.check_update_centers(keep))
+
+
+def test_update_does_not_remove_moved_point():
+    def no_remove(X, labels, centers):
+        new = np.array([X[labels == k].mean(axis=0) if np.any(labels == k) else centers[k]
+                        for k in range(len(centers))])
+        far = np.argsort(-((X - centers[labels]) ** 2).sum(axis=1), kind="stable")
+        for k, n in zip(np.flatnonzero(np.bincount(labels, minlength=len(centers)) == 0), far):
+            new[k] = X[n]
+        return new
+    text = str(ek.check_update_centers(no_remove))
+    assert "remove that point from its old cluster first" in text
+
+
+def test_update_sums_not_means():
+    def sums(X, labels, centers):
+        out = np.zeros_like(centers)
+        np.add.at(out, labels, X)
+        return out
+    assert "divide by the number of points" in str(ek.check_update_centers(sums))
+
+
+def test_soft_assign_naive_underflows():
+    def naive(X, C, sigma):
+        with np.errstate(invalid="ignore", divide="ignore", under="ignore"):
+            a = np.exp(-((X[:, None] - C[None]) ** 2).sum(-1) / (2 * sigma ** 2))
+            return a / a.sum(axis=1, keepdims=True)
+    result = ek.check_soft_assign(naive)
+    text = str(result)
+    assert not result and "sigma = 0.01" in text and "underflows" in text
+    assert "sigma = 2.0" not in text
+
+
+@pytest.mark.parametrize("wrong, phrase", [
+    (lambda X, C, s: soft_assign(X, C, np.sqrt(s)), "divided by 2σ"),
+    (lambda X, C, s: soft_assign(X, C, s / np.sqrt(2)), "factor 2 is missing"),
+    (lambda X, C, s: np.exp(soft_assign(X, C, s)), "sum to 1"),
+])
+def test_soft_assign_typical_mistakes(wrong, phrase):
+    assert phrase in str(ek.check_soft_assign(wrong))
+
+
+@pytest.mark.parametrize("wrong, phrase", [
+    (lambda X, c: np.sqrt(((X[:, None] - c[None]) ** 2).sum(-1).min(1))
+     / np.sqrt(((X[:, None] - c[None]) ** 2).sum(-1).min(1)).sum(), "not its square"),
+    (lambda X, c: ((X[:, None] - c[None]) ** 2).sum(-1).min(1), "divide by their total"),
+    (lambda X, c: ((X[:, None] - c[None]) ** 2).sum(-1).sum(1)
+     / ((X[:, None] - c[None]) ** 2).sum(), "not the sum"),
+])
+def test_dsquared_typical_mistakes(wrong, phrase):
+    assert phrase in str(ek.check_dsquared_probabilities(wrong))
