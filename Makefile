@@ -4,6 +4,7 @@
 #   make test    unit + property tests and doctests, every notebook, strict book build, checks
 #   make lab     JupyterLab on book/, for working through the chapters locally
 #   make bench   the benchmarks (installs the optional autograd and jax first)
+#   make student the student edition (solutions removed) in _build/student, see its README
 #   make clean   remove build products and caches (keeps .venv)
 #
 # Every target sets itself up: it creates .venv with `python3 -m venv` if it is missing and
@@ -29,10 +30,10 @@ export OPENBLAS_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help venv book test test-unit test-notebooks test-book lab bench clean
+.PHONY: help venv book test test-unit test-notebooks test-book lab bench student clean
 
 help:
-	@sed -n '3,8p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,9p' Makefile | sed 's/^# \{0,1\}//'
 
 # --- environment ------------------------------------------------------------------------
 $(BIN)/python:
@@ -61,7 +62,7 @@ test: test-unit test-notebooks test-book
 
 test-unit: $(STAMP)
 	$(BIN)/python tools/check_book.py sources
-	MPLBACKEND=Agg $(BIN)/python -m pytest -n 2 -p no:cacheprovider tests/ \
+	MPLBACKEND=Agg $(BIN)/python -m pytest -n 2 -p no:cacheprovider tests/ -m "not notebooks" \
 	    --doctest-modules lecture_code
 
 test-notebooks: $(STAMP)
@@ -70,6 +71,7 @@ ifeq ($(NOTEBOOKS),)
 else
 	$(BIN)/python -m pytest -p no:cacheprovider -p tools.nbval_report --nbval-lax \
 	    --nbval-current-env --nbval-cell-timeout=120 -n 2 --dist loadscope $(NOTEBOOKS)
+	$(BIN)/python -m pytest -p no:cacheprovider -n 2 -m notebooks tests/   # the student edition
 endif
 
 test-book: $(STAMP)
@@ -91,7 +93,12 @@ else
 endif
 
 # --- student edition (make student) -----------------------------------------------------
-# Reserved: the student edition target is added here by its owner.
+# The chapters without their solutions (stubs and checkers kept), ready to hand out or to
+# open in Binder: notebooks, lecture_code, requirements.txt and a README for students.
+STUDENT := _build/student
+
+student: $(STAMP)
+	$(BIN)/python tools/make_student.py --out $(STUDENT)
 
 # --- housekeeping -----------------------------------------------------------------------
 clean:
