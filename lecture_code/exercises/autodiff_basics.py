@@ -452,7 +452,7 @@ def _diagnose_dual_program(case, got):
     return None
 
 
-#: The lecture's evaluation trace of f(x1, x2) = x1·x2 + sin(x1) as plain data: each entry
+#: The lecture's evaluation trace of f(x1, x2) = x1·x2 + sin(x1) as plain data; each entry
 #: is (name, rule name in lecture_code.autodiff.rules.RULES, input names).
 LECTURE_GRAPH = [("w3", "multiply", ("w1", "w2")),
                  ("w4", "sin", ("w1",)),
@@ -751,12 +751,12 @@ def check_for_loop_version(power):
     :func:`lecture_code.autodiff.source.source_transform` accepts it and returns the
     derivative ``5x⁴``.
 
-    >>> def power(x, n=5):  # doctest: +SKIP
+    >>> def power(x, n=5):
     ...     y = 1.0
     ...     for k in range(n):
     ...         y = y * x
     ...     return y
-    >>> bool(check_for_loop_version(power))  # doctest: +SKIP
+    >>> bool(check_for_loop_version(power))
     True
     """
     from lecture_code.autodiff.source import source_transform
