@@ -639,3 +639,16 @@ def test_tracebacks_show_the_generated_code():
     df = source_transform(lecture_f)
     filename = df._filename
     assert linecache.getline(filename, 2).strip() == "w3 = x1 * x2"
+
+
+def test_domain_error_in_a_cached_specialisation():
+    def f(*x):
+        s = 0.0
+        for i in range(len(x)):
+            s = s + math.log(x[i])
+        return s
+    g = grad(f)
+    assert g(1.0, 2.0) == (1.0, 0.5)
+    assert g(1.0, 2.0, 4.0) == (1.0, 0.5, 0.25)
+    with pytest.raises(DomainError, match=r"line \d+, `t\d+ = math.log\(x_1\)`"):
+        g(1.0, 0.0)
