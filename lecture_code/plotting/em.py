@@ -292,7 +292,7 @@ def plot_em_iteration(axes, X, history, iteration: int, *, covariance_type: str 
     ax_curve.legend(loc="lower right")
     ax_curve.set_title("log-likelihood per iteration")
     # the first iterations can be far below the rest: keep the interesting range in view
-    low = np.percentile(curve, 5)
+    low = min(np.percentile(curve, 5), curve[t])
     room = curve.max() - low + 1.0
     ax_curve.set_ylim(low - 0.1 * room, curve.max() + 0.05 * room)
     return resp
