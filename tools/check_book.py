@@ -1,7 +1,8 @@
 """Checks of the book's sources and of the built HTML, run by ``make test``.
 
     python tools/check_book.py sources   # before building: toc <-> notebooks, no outputs
-    python tools/check_book.py html      # after building: pages exist, MathJax is local
+    python tools/check_book.py html      # after building: pages exist, MathJax is local,
+                                         # every chapter has Binder/Colab/download buttons
 
 Each problem is printed with what to do about it; the exit status is 1 if there is any.
 The same source checks run in the unit tests (tests/test_book_consistency.py).
@@ -91,6 +92,38 @@ def html_problems(root: Path = ROOT) -> list[str]:
     return problems
 
 
+def _repository(root: Path) -> tuple[str, str]:
+    """(owner/name, branch) of ``repository`` in _config.yml, as the launch buttons use them."""
+    text = (root / "_config.yml").read_text(encoding="utf-8")
+    url = re.search(r"^\s+url:\s*(?:&\S+\s+)?[\"']?https://github\.com/([\w.-]+/[\w.-]+?)"
+                    r"(?:\.git)?[\"']?\s*(?:#.*)?$", text, re.MULTILINE)
+    branch = re.search(r"^\s+branch:\s*[\"']?([\w./-]+)", text, re.MULTILINE)
+    return (url.group(1) if url else "", branch.group(1) if branch else "main")
+
+
+def launch_button_problems(root: Path = ROOT) -> list[str]:
+    """Every chapter (notebook) page has Binder, Colab and download buttons for its notebook."""
+    html = root / "_build" / "html"
+    repo, branch = _repository(root)
+    if not repo:
+        return ["_config.yml has no repository.url on GitHub: the launch buttons need it."]
+    problems = []
+    for page in toc_files(root):
+        if not (root / f"{page}.ipynb").exists() or not (html / f"{page}.html").exists():
+            continue
+        text = (html / f"{page}.html").read_text(encoding="utf-8", errors="replace")
+        buttons = {
+            "Binder": f"https://mybinder.org/v2/gh/{repo}/{branch}?urlpath=lab/tree/{page}.ipynb",
+            "Colab": f"https://colab.research.google.com/github/{repo}/blob/{branch}/{page}.ipynb",
+            "download": f"_sources/{page}.ipynb"}
+        missing = [name for name, link in buttons.items() if link not in text]
+        if missing:
+            problems.append(f"{page}.html has no {', '.join(missing)} launch button(s) for "
+                            f"{page}.ipynb: check launch_buttons, repository and html in "
+                            "_config.yml.")
+    return problems
+
+
 def main(argv: list[str]) -> int:
     what = argv[1:] or ["sources", "html"]
     problems = []
@@ -99,6 +132,7 @@ def main(argv: list[str]) -> int:
             problems += source_problems()
         elif step == "html":
             problems += html_problems()
+            problems += launch_button_problems()
         else:
             print(f"unknown check {step!r}: use 'sources' and/or 'html'", file=sys.stderr)
             return 2

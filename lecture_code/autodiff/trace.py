@@ -41,7 +41,7 @@ import numpy as np
 from ._symbolic import Sym, linear_combination
 from .rules import MATH_NAMES, RULES, UFUNC_RULES, Rule, check_domain
 
-__all__ = ["Entry", "Trace", "Tracer", "trace"]
+__all__ = ["Entry", "GraphNode", "Trace", "Tracer", "trace"]
 
 _DOT, _BAR = "\u0307", "\u0304"       # combining dot (ẇ) and macron (w̄)
 
