@@ -180,7 +180,18 @@ def _binary(rule, a, b):
     if bt is not None:
         tb_ = rule.partials[1](ap, bp, out) * bt
         tangent = tb_ if tangent is None else tangent + tb_
+    if type(out) is not float:
+        tangent = _fit(tangent, _shape(out))
     return _make(out, tangent, tag)
+
+
+def _fit(tangent, shape):
+    """The tangent broadcast to an array output's shape (a scalar dual times an array)."""
+    if not shape or _shape(tangent) == shape:
+        return tangent
+    if isinstance(tangent, (numbers.Number, np.ndarray, np.generic)):
+        return np.broadcast_to(np.asarray(tangent, dtype=float), shape).copy()
+    return np.broadcast_to(tangent, shape)
 
 
 def _bilinear(func, a, b, *args, **kwargs):
@@ -370,6 +381,8 @@ class Dual:
 
     def __getitem__(self, index):
         if not self.shape:
+            if isinstance(index, tuple) and index == ():
+                return self                          # x[()], as for a 0-d numpy array
             raise TypeError("a scalar Dual cannot be indexed (its tangent components are "
                             "x.tangent[i]).")
         index = _plain_index(index)
@@ -454,11 +467,20 @@ class Dual:
     def __array_function__(self, func, types, args, kwargs):
         impl = _HANDLED.get(func)
         if impl is None:
-            raise TypeError(f"numpy.{func.__name__} is not supported for Dual numbers. "
+            raise TypeError(f"{_numpy_name(func)} is not supported for Dual numbers. "
                             f"Supported numpy functions: {', '.join(sorted(_HANDLED_NAMES))}.")
         if not all(issubclass(t, (Dual, np.ndarray)) for t in types):
             return NotImplemented
         return impl(*args, **kwargs)
+
+
+def _numpy_name(func):
+    """``numpy.linalg.inv`` for ``np.linalg.inv`` (private submodules left out)."""
+    module = [p for p in (getattr(func, "__module__", None) or "").split(".")
+              if p and not p.startswith("_")]
+    if module[:1] != ["numpy"]:
+        module = ["numpy"]
+    return ".".join(module + [getattr(func, "__name__", repr(func))])
 
 
 def _add_methods():
@@ -744,9 +766,30 @@ def split(y, tag):
     if isinstance(y, (numbers.Number, np.ndarray, np.generic)):
         return y, (0.0 if np.ndim(y) == 0 else np.zeros(np.shape(y)))
     if hasattr(y, "__array_ufunc__"):
+        if _holds_tag(y, tag):
+            raise NotImplementedError(
+                "forward mode (derivative, jvp, jacfwd, gradient_forward) was nested inside "
+                "a reverse-mode function (grad, vjp, jacrev, hessian's inner gradient): its "
+                f"result is a {type(y).__name__} holding dual numbers, whose tangent reverse "
+                "mode cannot differentiate. Nest the other way round (forward over reverse, "
+                "as hessian = jacfwd(grad(f)) does) or use grad/jacrev for the inner "
+                "derivative too.")
         return y, 0.0
     raise TypeError(f"the function returned {type(y).__name__}, which is not a number, an "
                     "array or a dual number; return a float or a numpy array.")
+
+
+def _holds_tag(y, tag):
+    """Does the foreign AD value ``y`` (a reverse-mode Variable) wrap a dual of ``tag``?"""
+    while not isinstance(y, Dual):
+        if not hasattr(y, "primal"):
+            return False
+        y = y.primal
+    while isinstance(y, Dual):
+        if y.tag == tag:
+            return True
+        y = y.primal
+    return False
 
 
 def _broadcast(t, shape):

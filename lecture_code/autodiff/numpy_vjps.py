@@ -350,6 +350,8 @@ def _scatter(g, index, shape):
                       [(g, lambda h: h[index])])
     if not isinstance(g, (np.ndarray, np.generic, float, int)) and hasattr(
             type(g), "__array_function__"):
+        if shape == ():                          # x[()] of a 0-d array: nothing to place
+            return g
         z = np.zeros_like(g, shape=shape)       # dual numbers: a dual array of zeros
         if _is_basic(index):
             z[index] = g

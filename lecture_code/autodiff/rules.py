@@ -90,6 +90,22 @@ def _log_domain(x):
     return None
 
 
+def _log1p_domain(x):
+    bad = _where_bad(lambda v: v <= -1, x)
+    if bad:
+        return (f"log1p is only differentiable for inputs above -1, got {bad}. "
+                "Keep 1 + x positive (e.g. log1p(x) for x > -1 only).")
+    return None
+
+
+def _cbrt_domain(x):
+    bad = _where_bad(lambda v: v == 0, x)
+    if bad:
+        return ("cbrt is only differentiable away from 0: its slope 1/(3·cbrt(x)²) is "
+                "infinite there. Keep x away from 0.")
+    return None
+
+
 def _sqrt_domain(x):
     bad = _where_bad(lambda v: v <= 0, x)
     if bad:
@@ -144,10 +160,9 @@ _rules = [
     Rule("log", np.log, (lambda x, y: 1 / x,), _log_domain, r"\log x"),
     Rule("log2", np.log2, (lambda x, y: 1 / (x * np.log(2.0)),), _log_domain, r"\log_2 x"),
     Rule("log10", np.log10, (lambda x, y: 1 / (x * np.log(10.0)),), _log_domain, r"\log_{10} x"),
-    Rule("log1p", np.log1p, (lambda x, y: 1 / (1 + x),),
-         lambda x: _log_domain(_value(x) + 1), r"\log(1+x)"),
+    Rule("log1p", np.log1p, (lambda x, y: 1 / (1 + x),), _log1p_domain, r"\log(1+x)"),
     Rule("sqrt", np.sqrt, (lambda x, y: 0.5 / y,), _sqrt_domain, r"\sqrt{x}"),
-    Rule("cbrt", np.cbrt, (lambda x, y: 1 / (3 * y * y),), _reciprocal_domain, r"\sqrt[3]{x}"),
+    Rule("cbrt", np.cbrt, (lambda x, y: 1 / (3 * y * y),), _cbrt_domain, r"\sqrt[3]{x}"),
     Rule("square", np.square, (lambda x, y: 2 * x,), latex=r"x^2"),
     Rule("reciprocal", np.reciprocal, (lambda x, y: -(y * y),), _reciprocal_domain, r"1/x"),
     Rule("sin", np.sin, (lambda x, y: np.cos(x),), latex=r"\sin x"),
