@@ -113,3 +113,16 @@ def test_bad_input_is_explained(run, ax, call, match):
     X, gm = run
     with pytest.raises(ValueError, match=match):
         call(ax, X, gm.history_)
+
+
+@pytest.mark.parametrize("iteration", [0, 3])
+def test_iteration_marker_is_always_in_view(run, iteration):
+    X, gm = run
+    fig, axes = plt.subplots(1, 2)
+    try:
+        pe.plot_em_iteration(axes, X, gm.history_, iteration)
+        low, high = axes[1].get_ylim()
+        value = gm.history_[iteration]["log_likelihood"] * len(X)
+        assert low < value < high
+    finally:
+        plt.close(fig)
