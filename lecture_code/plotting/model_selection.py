@@ -71,7 +71,8 @@ def plot_covariance_types(X, models: Mapping[str, object], *, xlabel: str = "$x_
     Introduced in the chapter *Mixtures in practice with scikit-learn* (the four covariance
     types on Old Faithful). ``models`` maps a covariance type (``"full"``, ``"tied"``,
     ``"diag"``, ``"spherical"``) to a mixture fitted to ``X``; four models give a 2×2 grid.
-    Each title shows the type, the total log-likelihood and the BIC. Returns ``(fig, axes)``
+    Each title shows the type, the total log-likelihood and the BIC; the axes show the data
+    (an ellipse much wider than the data is clipped). Returns ``(fig, axes)``
     with ``axes`` a flat array in the order of ``models``.
 
     >>> import matplotlib; matplotlib.use("Agg")
@@ -112,6 +113,9 @@ def plot_covariance_types(X, models: Mapping[str, object], *, xlabel: str = "$x_
         ax.set_title(f"{name}: log-likelihood {loglik:.1f}, BIC {model.bic(X):.1f}",
                      fontsize=10)
         ax.legend(loc="upper left", fontsize=8)
+    pad = 0.08 * (X.max(axis=0) - X.min(axis=0))
+    axes[0].set_xlim(X[:, 0].min() - pad[0], X[:, 0].max() + pad[0])   # shared by all panels
+    axes[0].set_ylim(X[:, 1].min() - pad[1], X[:, 1].max() + pad[1])
     for ax in axes[-cols:]:
         ax.set_xlabel(xlabel)
     for ax in axes[::cols]:
@@ -165,12 +169,12 @@ def plot_information_criteria(ax, k_values, *, bic=None, aic=None, mark_best: bo
     return best
 
 
-def plot_uncertainty(ax, X, uncertainty, *, highlight=None, cmap: str = "magma_r",
+def plot_uncertainty(ax, X, uncertainty, *, highlight=None, cmap: str = "viridis",
                      label: str = "entropy of the responsibilities (bits)", s: float = 16):
     """Scatter 2-D points coloured by an uncertainty score, with a colour bar.
 
     Introduced in the chapter *Mixtures in practice with scikit-learn* (the entropy of
-    ``predict_proba`` rows). ``highlight`` is a boolean mask of points to ring in black (the
+    ``predict_proba`` rows). ``highlight`` is a boolean mask of points to ring in red (the
     uncertain ones). Returns the scatter collection.
 
     >>> import matplotlib; matplotlib.use("Agg")
@@ -201,7 +205,7 @@ def plot_uncertainty(ax, X, uncertainty, *, highlight=None, cmap: str = "magma_r
             raise ValueError(f"highlight must be a boolean mask with one entry per point "
                              f"({len(X)},), got shape {highlight.shape}.")
         ax.scatter(X[highlight, 0], X[highlight, 1], s=5 * s, facecolors="none",
-                   edgecolors="black", linewidths=1.2,
+                   edgecolors="crimson", linewidths=1.4,
                    label=f"uncertain points ({int(highlight.sum())})")
         ax.legend(loc="upper left")
     ax.set_xlabel("$x_1$")
