@@ -79,3 +79,13 @@ def test_the_real_config_names_a_github_repository():
     config = (ROOT / "_config.yml").read_text(encoding="utf-8")
     assert re.fullmatch(r"[\w.-]+/[\w.-]+", repo) and f"https://github.com/{repo}" in config
     assert branch
+
+
+def test_colab_users_are_told_how_to_install_lecture_code():
+    """Colab opens a bare notebook: the preface shows the install line, with the URL of
+    _config.yml (a MyST substitution of the same YAML anchor, so forks change one line)."""
+    config = (ROOT / "_config.yml").read_text(encoding="utf-8")
+    assert re.search(r"^\s+url:\s*&repository_url\s+https://github\.com/", config, re.MULTILINE)
+    assert re.search(r"myst_substitutions:\s*\n\s+repository_url:\s*\*repository_url", config)
+    preface = (ROOT / "book" / "intro.md").read_text(encoding="utf-8")
+    assert "%pip install git+' + repository_url" in preface
