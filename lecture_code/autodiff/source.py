@@ -858,6 +858,9 @@ def _compile(name: str, text: str, namespace: dict, tag: str):
     return namespace[name], filename
 
 
+_FLOAT = {float}
+
+
 def _is_number(a) -> bool:
     return (type(a) is float or (isinstance(a, numbers.Real) and not isinstance(a, bool))
             or (isinstance(a, np.ndarray) and a.ndim == 0 and a.dtype.kind in "if"))
@@ -890,6 +893,8 @@ class Transformed:
         self._cache: dict = {}
         self._source = self._filename = None
         self._by_count: dict = {}
+        self._n_forward = -1 if mode == "reverse" or self._fn.varargs else \
+            2 * len(self._fn.inputs)
         self._signature = inspect.signature(self.original)
         namespace = dict(self._fn.globals, math=math, np=np)
         self._namespace = namespace
@@ -976,7 +981,7 @@ class Transformed:
         return f"<source_transform({self._fn.name}, mode={self.mode!r})>"
 
     def _check_inputs(self, values, what):
-        if set(map(type, values)) <= {float}:
+        if set(map(type, values)) <= _FLOAT:
             return
         for i, a in enumerate(values):
             if type(a) is not float and not _is_number(a):
@@ -987,6 +992,9 @@ class Transformed:
 
     def __call__(self, *args, **kwargs):
         try:
+            if (len(args) == self._n_forward and not kwargs
+                    and set(map(type, args)) <= _FLOAT):      # the common case, kept cheap
+                return self._finish(self._call(*args))
             if self.mode == "forward":
                 return self._forward(args, kwargs)
             return self._reverse(args, kwargs)
@@ -1019,7 +1027,7 @@ class Transformed:
 
     def _reverse(self, args, kwargs):
         fast = not kwargs and self._by_count.get(len(args))
-        if fast and set(map(type, args)) <= {float}:       # the common case, kept cheap
+        if fast and set(map(type, args)) <= _FLOAT:       # the common case, kept cheap
             value, bars = self._finish(fast(*args, 1.0))
             return bars if self._output == "grad" else (value, bars)
         seed = kwargs.pop("y_bar", 1.0)
