@@ -126,3 +126,31 @@ def test_uncertainty_scatter(ax):
 def test_uncertainty_errors(ax, kwargs, match):
     with pytest.raises(ValueError, match=match):
         pms.plot_uncertainty(ax, np.zeros((3, 2)), **kwargs)
+
+
+class _Fitted:
+    """A stand-in for a fitted mixture: only the attributes the figures read."""
+
+    def __init__(self, covariance_type, covariances, K, D):
+        self.covariance_type = covariance_type
+        self.covariances_ = covariances
+        self.weights_ = np.full(K, 1.0 / K)
+        self.means_ = np.zeros((K, D))
+
+
+@settings(deadline=None, max_examples=40)
+@given(K=st.integers(1, 4), D=st.integers(1, 4), seed=st.integers(0, 10**6),
+       ct=st.sampled_from(COVARIANCE_TYPES))
+def test_full_covariances_keep_the_variances(K, D, seed, ct):
+    rng = np.random.default_rng(seed)
+    A = rng.normal(size=(K, D, D))
+    full = A @ A.transpose(0, 2, 1) + np.eye(D)
+    cov = {"full": full, "tied": full[0], "diag": rng.uniform(0.1, 3, (K, D)),
+           "spherical": rng.uniform(0.1, 3, K)}[ct]
+    C = pms.full_covariances(_Fitted(ct, cov, K, D))
+    assert C.shape == (K, D, D)
+    assert np.allclose(C, C.transpose(0, 2, 1))
+    expected_diag = {"full": np.diagonal(full, axis1=1, axis2=2),
+                     "tied": np.broadcast_to(np.diag(full[0]), (K, D)),
+                     "diag": cov, "spherical": np.repeat(np.asarray(cov)[:, None], D, 1)}[ct]
+    assert np.allclose(np.diagonal(C, axis1=1, axis2=2), expected_diag)

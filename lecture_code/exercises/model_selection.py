@@ -78,8 +78,8 @@ def _diagnose_count(case, got):
         return None
     extra = got - case.expected
     per_cov = {"full": D * (D + 1) // 2, "tied": D * (D + 1) // 2, "diag": D, "spherical": 1}
-    if extra == 1 and K > 1 or (K == 1 and extra == 1):
-        return ("one too many: the K weights sum to 1, so only K − 1 of them are free.")
+    if extra == 1:
+        return "one too many: the K weights sum to 1, so only K − 1 of them are free."
     if extra == -(K - 1) and K > 1:
         return "the weights are missing: they add K − 1 free parameters."
     if extra == -K * D:
@@ -195,12 +195,12 @@ _SELECT_CASES = [(6, 3, 2, "300 points in 2-D"), (3, 4, 3, "300 points in 3-D"),
 _K_VALUES = (1, 2, 3, 4, 5, 6)
 
 
-def _select_label(seed, n_clusters, n_features, text):
+def _select_label(n_clusters, text):
     return f"{text} from {n_clusters} clusters"
 
 
-_SELECT_BY_LABEL = {_select_label(seed, K, D, text): (seed, K, D)
-                    for seed, K, D, text in _SELECT_CASES}
+# The compare function sees a case by its label: map it back to the data set's recipe.
+_SELECT_BY_LABEL = {_select_label(K, text): (seed, K, D) for seed, K, D, text in _SELECT_CASES}
 
 
 @lru_cache(maxsize=None)
@@ -284,7 +284,7 @@ def check_select_k(select_k):
     cases = []
     for seed, K, D, label in _SELECT_CASES:
         cases.append(Case((np.array(_blobs(seed, K, D)), list(_K_VALUES)), K,
-                          label=_select_label(seed, K, D, label)))
+                          label=_select_label(K, label)))
     return check(select_k, cases, name="select_k", compare=_compare_select,
                  diagnose=_diagnose_select,
                  hint="fit one mixture per K, compute model.bic(X) for each, and return the K "
