@@ -1,7 +1,7 @@
 # Autodiff and Clustering Redux: build the book, run every test.
 #
 #   make book    build the HTML book into _build/html and say where to open it
-#   make test    unit + property tests and doctests, every notebook, strict book build, checks
+#   make test    unit/property tests, doctests, every notebook, strict book build, browser checks
 #   make lab     JupyterLab on book/, for working through the chapters locally
 #   make bench   the benchmarks (installs the optional autograd and jax first)
 #   make student the student edition (solutions removed) in _build/student, see its README
@@ -19,6 +19,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.requirements.stamp
+DEV_STAMP := $(VENV)/.requirements-dev.stamp
 NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
 
 # Reproducible runs: fixed hashing, one BLAS thread per process (the tests run on two
@@ -30,7 +31,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help venv book test test-unit test-notebooks test-book lab bench student clean
+.PHONY: help venv book test test-unit test-notebooks test-book test-browser lab bench student clean
 
 help:
 	@sed -n '3,9p' Makefile | sed 's/^# \{0,1\}//'
@@ -57,7 +58,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab book/
 
 # --- tests (fail on any error or warning) -----------------------------------------------
-test: test-unit test-notebooks test-book
+test: test-unit test-notebooks test-book test-browser
 	@echo "make test: all checks passed."
 
 test-unit: $(STAMP)
@@ -77,6 +78,16 @@ endif
 test-book: $(STAMP)
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
 	$(BIN)/python tools/check_book.py html
+
+# The built book (_build/html, from test-book) in Debian's headless Chromium, driven by
+# Playwright from requirements-dev.txt; screenshots in _build/screenshots. SKIP_BROWSER_TEST=1
+# skips it. (The Binder check, tests/test_binder.py, runs in the notebook stage.)
+$(DEV_STAMP): requirements-dev.txt $(STAMP)
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+test-browser: $(DEV_STAMP)
+	$(BIN)/python -m pytest -p no:cacheprovider tests/browser
 
 # --- benchmarks -------------------------------------------------------------------------
 BENCHMARKS := $(sort $(wildcard benchmarks/*.py))

@@ -1,0 +1,156 @@
+"""The built book in headless Chromium, with every request off 127.0.0.1 blocked.
+
+For every page of the table of contents: it loads with no console error, uncaught exception,
+failed request or request to the internet; its math is typeset by the local MathJax (no raw
+``$$`` or ``\\(`` left, no TeX error); every image loads; every internal link resolves to a
+file and anchor of the build. Then: an exercise's solution dropdown opens on a click, and the
+widgets saved in the executed notebooks render (offline, from book/_static/ipywidgets).
+Screenshots go to _build/screenshots/. See conftest.py for how to run these tests.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from book_site import ROOT, broken_link, pages_containing
+from conftest import screenshot_path, toc_pages
+
+MATH_JS = r"""async () => {
+    if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+        await MathJax.startup.promise;
+    }
+    const math = [...document.querySelectorAll('.math')];
+    const untypeset = math.filter(e => !e.querySelector('mjx-container'))
+                          .map(e => e.textContent.trim().slice(0, 80));
+    const errors = [...document.querySelectorAll('mjx-merror, [data-mjx-error]')]
+        .map(e => e.getAttribute('data-mjx-error') || e.textContent.slice(0, 80));
+    const text = (() => {
+        const clone = document.body.cloneNode(true);
+        clone.querySelectorAll('pre, code, script, style, textarea, mjx-container, .highlight')
+             .forEach(e => e.remove());
+        return clone.textContent;
+    })();
+    const raw = [];
+    for (const delim of ['$$', '\\(', '\\)', '\\[', '\\]', '\\begin{']) {
+        const at = text.indexOf(delim);
+        if (at >= 0) raw.push(text.slice(Math.max(0, at - 40), at + 40).replace(/\s+/g, ' '));
+    }
+    return {mathjax: !!window.MathJax, count: math.length,
+            typeset: document.querySelectorAll('mjx-container').length,
+            untypeset, errors, raw};
+}"""
+
+IMAGES_JS = r"""async () => {
+    const images = [...document.images];
+    images.forEach(img => { img.loading = 'eager'; });
+    await Promise.all(images.filter(img => !img.complete).map(img => new Promise(done => {
+        img.addEventListener('load', done);
+        img.addEventListener('error', done);
+        setTimeout(done, 10000);
+    })));
+    return {count: images.length,
+            broken: images.filter(img => !(img.complete && img.naturalWidth > 0))
+                          .map(img => img.currentSrc || img.src || img.outerHTML.slice(0, 120))};
+}"""
+
+LINKS_JS = "() => [...document.querySelectorAll('a[href]')].map(a => a.href)"
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+
+
+@pytest.mark.parametrize("name", toc_pages())
+def test_page(name, server, visit):
+    """One toc page: loads cleanly, math typeset, images loaded, internal links resolve."""
+    v = visit(name)
+    problems = v.problems
+    math = v.page.evaluate(MATH_JS)
+    if math["count"]:
+        if not math["mathjax"]:
+            problems.append(f"{math['count']} math elements but MathJax did not load")
+        problems += [f"math not typeset: {m!r}" for m in math["untypeset"]]
+        problems += [f"MathJax error: {m!r}" for m in math["errors"]]
+    problems += [f"raw TeX left in the text: ...{r}..." for r in math["raw"]]
+    images = v.page.evaluate(IMAGES_JS)
+    problems += [f"image did not load: {src}" for src in images["broken"]]
+    hrefs = sorted(set(v.page.evaluate(LINKS_JS)))
+    local = [h for h in hrefs if server.is_local(h)]
+    problems += [p for p in map(lambda h: broken_link(server, h), local) if p]
+    v.page.screenshot(path=screenshot_path(name))
+    assert not problems, f"{v.url}:\n  " + "\n  ".join(problems)
+    assert local, f"{v.url} has no internal links at all (no navigation?)"
+
+
+def test_every_toc_page_was_built(server):
+    missing = [p for p in toc_pages() if not (server.root / f"{p}.html").is_file()]
+    assert not missing, f"toc pages not in the build: {missing}; rebuild the book."
+
+
+def test_a_solution_dropdown_opens_on_click(server, visit):
+    pages = pages_containing(server, toc_pages(), r'class="solution[^"]*\bdropdown')
+    if not pages:
+        pytest.skip("no page of the book has an exercise solution in a dropdown yet")
+    v = visit(pages[0])
+    solution = v.page.locator("div.solution.dropdown").first
+    button = solution.locator(".admonition-title button.toggle-button")
+    content = solution.locator(":scope > .admonition-title ~ *").first
+    solution.scroll_into_view_if_needed()
+    assert content.count() == 1, f"the first solution of {v.url} has no content"
+    assert content.is_hidden(), f"the first solution of {v.url} is shown before any click"
+    assert button.get_attribute("aria-expanded") == "false"
+    button.click()
+    content.wait_for(state="visible")
+    assert button.get_attribute("aria-expanded") == "true"
+    assert content.inner_text().strip(), "the opened solution is empty"
+    solution.screenshot(path=screenshot_path(f"{pages[0]}-solution-open"))
+    assert not v.problems, f"{v.url}:\n  " + "\n  ".join(v.problems)
+
+
+def widget_notebooks() -> list[str]:
+    """Toc pages whose notebook displays a widget of lecture_code.widgets or ipywidgets."""
+    pages = []
+    for name in toc_pages():
+        nb = ROOT / f"{name}.ipynb"
+        if nb.is_file():
+            cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
+            code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+            if re.search(r"\b(lecture_code\.widgets|ipywidgets)\b", code):
+                pages.append(name)
+    return pages
+
+
+def test_widget_state_is_saved_in_the_build(server):
+    """Every chapter that shows a widget carries the widget's state into its HTML page."""
+    pages = widget_notebooks()
+    if not pages:
+        pytest.skip("no chapter of the book shows a widget yet")
+    with_state = pages_containing(server, pages, re.escape(WIDGET_STATE))
+    assert with_state == pages, (
+        f"{sorted(set(pages) - set(with_state))} use widgets but their pages carry no saved "
+        "widget state: are the notebooks executed with nbclient's store_widget_state?")
+
+
+@pytest.mark.parametrize("name", widget_notebooks())
+def test_saved_widget_state_renders_offline(name, server, visit):
+    """Each saved widget view is drawn by the vendored html-manager, sliders and figure."""
+    v = visit(name)
+    page = v.page
+    views = page.locator(f'script[type="{WIDGET_VIEW}"]').count()
+    assert views, f"{v.url} has no widget view to render"
+    assert page.locator('script[src*="_static/ipywidgets/embed.js"]').count() == 1, \
+        "the page does not load the vendored ipywidgets renderer (nb_ipywidgets_js)"
+    page.locator(".widget-subarea").nth(views - 1).wait_for(state="attached")
+    rendered = page.locator(".widget-subarea > *").count()
+    assert rendered >= views, f"{rendered} of {views} widget views rendered on {v.url}"
+    slider = page.locator(".widget-slider").first
+    slider.scroll_into_view_if_needed()
+    assert slider.is_visible(), f"no visible slider on {v.url}"
+    readouts = page.locator(".widget-slider .widget-readout").all_inner_texts()
+    assert readouts and all(r.strip() for r in readouts), f"empty slider readouts: {readouts}"
+    images = page.evaluate(IMAGES_JS)
+    assert not images["broken"], f"images did not load: {images['broken']}"
+    widget = page.locator(".widget-subarea").first
+    widget.screenshot(path=screenshot_path(f"{name}-widget"))
+    assert not v.problems, f"{v.url}:\n  " + "\n  ".join(v.problems)
