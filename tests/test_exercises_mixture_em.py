@@ -163,6 +163,16 @@ def test_m_step_covariances_not_symmetric_divided_by_n_or_wrong_shape():
 
     assert "weighted by the responsibilities" in _report(me.check_m_step, unweighted)
 
+    def both_factors(X, resp):
+        w, m, _ = m_step(X, resp)
+        covs = []
+        for k in range(len(w)):
+            weighted = resp[:, k] * (X - m[k]).T
+            covs.append(weighted @ weighted.T / resp[:, k].sum())
+        return w, m, np.array(covs)
+
+    assert "γ_nk is squared" in _report(me.check_m_step, both_factors)
+
 
 # --- means-only EM and the loop ---------------------------------------------------------
 def test_means_only_typical_mistakes():

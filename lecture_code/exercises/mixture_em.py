@@ -293,9 +293,11 @@ def _diagnose_covs(X, resp, means, cov, ref_c, nk):
     unweighted = np.array([(X - means[k]).T @ (X - means[k]) / N for k in range(K)])
     if np.allclose(cov, unweighted):
         return " The outer products must be weighted by the responsibilities γ_nk."
-    sq = np.array([((resp[:, k] * (X - means[k]).T) ** 2).sum(axis=1) for k in range(K)])
-    if np.allclose(cov, sq[:, :, None] * np.eye(D) / nk[:, None, None]):
-        return " γ_nk is squared: weight each outer product by γ_nk once (not both factors)."
+    squared = np.array([(resp[:, k] ** 2 * (X - means[k]).T) @ (X - means[k]) / nk[k]
+                        for k in range(K)])
+    if np.allclose(cov, squared):
+        return (" γ_nk is squared: weight each outer product by γ_nk once, not both of its "
+                "factors.")
     diag = np.einsum("kii->ki", ref_c)
     if np.allclose(cov, diag[:, :, None] * np.eye(D)):
         return " Only the diagonal is right: a full covariance has off-diagonal terms too."
