@@ -27,7 +27,10 @@ assignment then gets a fresh name (``total``, ``total_1``, ...), nothing is over
 the reverse sweep can read every value it needs. The generated code is compiled once per
 distinct set of such arguments and cached. (Tools such as Tapenade instead keep the loop
 and push overwritten values on a stack; unrolling is simpler and, for Python, faster.)
-``if`` tests on the differentiable inputs are supported in forward mode only.
+An ``if`` test on the differentiable inputs cannot be decided in advance: both branches are
+written, the test's outcome is kept in a flag (``branch = x > 0.0``), a name assigned
+differently in the two branches gets a fresh name in both (``z_3 = z_1`` / ``z_3 = z_2``), and
+the reverse sweep tests the same flag.
 
 Names in the generated code follow the book: the tangent of ``x`` is ``x_dot``, its adjoint
 ``x_bar``; temporaries for nested expressions are ``t1, t2, ...``. One statement per line.
@@ -459,11 +462,17 @@ class _Function:
         return any(self.depends(c, active) for c in ast.iter_child_nodes(node))
 
 
+#: ``a = b`` (joining the two branches of an if): the identity, whose partial is 1.
+_COPY = RULES["positive"]
+
+
 def _value_sym(rule: Rule, args, fast: bool = False) -> Sym:
     """The expression computing ``rule(*args)``, as the user wrote it (not simplified).
 
     With ``fast``, a square ``a ** 2`` is written ``a * a`` (Python computes it 2-3x faster).
     """
+    if rule is _COPY:
+        return args[0]
     if fast and rule.name == "power" and args[1].is_const(2):
         return Sym("mul", (args[0], args[0]))
     if rule.name in _SYM_KIND:
@@ -667,6 +676,16 @@ class _Forward(_Writer):
 # ---------------------------------------------------------------------------------------
 # Reverse mode: unrolled forward sweep (every value kept), then the adjoint sweep
 # ---------------------------------------------------------------------------------------
+def _walk(tape):
+    """The operations of a tape, including those inside its if blocks."""
+    for entry in tape:
+        if entry[0] == "if":
+            for arm in entry[2:]:
+                yield from _walk(arm)
+        else:
+            yield entry
+
+
 class _Return(Exception):
     def __init__(self, atom):
         self.atom = atom
@@ -706,7 +725,11 @@ class _Reverse(_Writer):
         local = dict(self.values)
         if self.fn.varargs:
             local[self.fn.varargs] = self.elements
-        return eval(code, self.fn.globals, local)
+        try:
+            return eval(code, self.fn.globals, local)
+        except NameError as err:
+            raise self.fn.error(node, f"{err.name} is not assigned on every path through the "
+                                      "if statements before this line.", NameError) from None
 
     def static(self, node) -> Sym:
         value = self.evaluate(node)
@@ -716,6 +739,9 @@ class _Reverse(_Writer):
 
     def leaf(self, node) -> Sym:
         if isinstance(node, ast.Name):
+            if node.id not in self.env:
+                raise self.fn.error(node, f"{node.id} is not assigned on every path through "
+                                          "the if statements before this line.", NameError)
             return self.env[node.id]
         index = self.evaluate(node.slice)
         if not isinstance(index, numbers.Integral):
@@ -762,12 +788,9 @@ class _Reverse(_Writer):
             raise _Return(self.lower(s.value, target))
         elif isinstance(s, ast.If):
             if self.is_active(s.test):
-                raise self.fn.error(
-                    s, "in reverse mode, if tests may only depend on loop counters and "
-                       "parameters with default values, not on the differentiable inputs. "
-                       "Use source_transform(f, mode='forward') or "
-                       "lecture_code.autodiff.grad.", NotImplementedError)
-            self.block(s.body if self.evaluate(s.test) else s.orelse)
+                self.branch(s)
+            else:
+                self.block(s.body if self.evaluate(s.test) else s.orelse)
         elif isinstance(s, ast.For):
             if self.is_active(s.iter):
                 raise self.fn.error(s, "the bounds of range() must not depend on the "
@@ -776,6 +799,63 @@ class _Reverse(_Writer):
                 self.values[s.target.id] = k
                 self.env.pop(s.target.id, None)
                 self.block(s.body)
+
+    # ---- if tests on the inputs: both branches are written, joined by copies -----------
+    def _condition(self, node):
+        """The test with its arithmetic lowered to operations (an ast for unparsing)."""
+        if isinstance(node, ast.BoolOp):
+            return ast.BoolOp(node.op, [self._condition(v) for v in node.values])
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            return ast.UnaryOp(ast.Not(), self._condition(node.operand))
+        if isinstance(node, ast.Compare):
+            return ast.Compare(self._condition(node.left), node.ops,
+                               [self._condition(c) for c in node.comparators])
+        atom = self.lower(node)
+        return ast.Constant(atom.value) if atom.is_const() else ast.Name(atom.render())
+
+    def branch(self, s: ast.If):
+        """Write ``if flag: ... else: ...``; names that differ get a fresh name in both."""
+        flag = self.names.fresh("branch")
+        self.emit(f"{flag} = {ast.unparse(self._condition(s.test))}")
+        before = (self.env, self.values, self.lines, self.tape)
+        arms = []
+        self.depth += 1
+        for body in (s.body, s.orelse):
+            self.env, self.values, self.lines, self.tape = \
+                dict(before[0]), dict(before[1]), [], []
+            try:
+                self.block(body)
+            except _Return:
+                raise self.fn.error(s, "in reverse mode a `return` inside an if on the inputs "
+                                       "is not supported: assign the result to a name in "
+                                       "both branches and return it after the if.",
+                                    NotImplementedError) from None
+            arms.append((self.env, self.values, self.lines, self.tape))
+        env, values = {}, {}
+        for name in sorted({n for arm in arms for n in (*arm[0], *arm[1])}):
+            if all(name in arm[1] for arm in arms) and arms[0][1][name] == arms[1][1][name]:
+                values[name] = arms[0][1][name]    # the same constant on both paths
+                continue
+            atoms = [arm[0][name] if name in arm[0] else
+                     Sym.const(arm[1][name]) if name in arm[1] else None for arm in arms]
+            if any(a is None for a in atoms):
+                continue                           # assigned on one path only: undefined
+            if atoms[0].key() == atoms[1].key():
+                env[name] = atoms[0]
+                continue
+            joined = self.names.fresh(name)
+            for atom, (_, _, lines, tape) in zip(atoms, arms):
+                lines.append("    " * self.depth + f"{joined} = {_render(atom)}")
+                tape.append((joined, _COPY, [atom]))
+            env[name] = Sym.var(joined)
+        self.depth -= 1
+        self.env, self.values, self.lines, self.tape = env, values, before[2], before[3]
+        self.emit(f"if {flag}:")
+        self.lines.extend(arms[0][2] or ["    " * (self.depth + 1) + "pass"])
+        if arms[1][2]:
+            self.emit("else:")
+            self.lines.extend(arms[1][2])
+        self.tape.append(("if", flag, arms[0][3], arms[1][3]))
 
     def _adjoints(self, output: Sym, seed: str) -> dict:
         """Emit the reverse sweep; return each variable's adjoint (a name, or ``-name``).
@@ -806,16 +886,47 @@ class _Reverse(_Writer):
             adj[var] = Sym.var(name)
             owned.add(var)
 
-        for name, rule, args in reversed(self.tape):
-            if name not in adj:
-                continue
-            grouped: dict = {}
-            for a, partial in zip(args, rule.partials):
-                if a.kind == "var":
-                    grouped[a.value] = grouped.get(a.value, Sym.const(0)) + \
-                        partial(*args, Sym.var(name))
-            for var, coef in grouped.items():
-                accumulate(var, adj[name] * coef)
+        def own(var):
+            """Give ``var`` an adjoint variable of its own (before an if block)."""
+            if var in owned:
+                return
+            name = self.names.fresh(f"{var}_bar")
+            self.emit(f"{name} = {_render(adj[var]) if var in adj else '0.0'}")
+            adj[var] = Sym.var(name)
+            owned.add(var)
+
+        def sweep(tape):
+            for entry in reversed(tape):
+                if entry[0] == "if":
+                    _, flag, *arms = entry
+                    inside = {e[0] for arm in arms for e in _walk(arm)}
+                    for var in sorted({a.value for arm in arms for e in _walk(arm)
+                                       for a in e[2] if a.kind == "var"} - inside):
+                        own(var)               # contributions from both arms add up in it
+                    for keyword, arm in zip(("if", "else"), arms):
+                        self.emit(f"if {flag}:" if keyword == "if" else "else:")
+                        self.depth += 1
+                        start = len(self.lines)
+                        sweep(arm)
+                        self.depth -= 1
+                        if len(self.lines) == start:
+                            if keyword == "else":
+                                self.lines.pop()        # no else needed
+                            else:
+                                self.lines.append("    " * (self.depth + 1) + "pass")
+                    continue
+                name, rule, args = entry
+                if name not in adj:
+                    continue
+                grouped: dict = {}
+                for a, partial in zip(args, rule.partials):
+                    if a.kind == "var":
+                        grouped[a.value] = grouped.get(a.value, Sym.const(0)) + \
+                            partial(*args, Sym.var(name))
+                for var, coef in grouped.items():
+                    accumulate(var, adj[name] * coef)
+
+        sweep(self.tape)
         bars = []
         for p in self.params:
             if p not in adj:
