@@ -9,6 +9,8 @@ state is also shown as a static figure drawn by the same :mod:`lecture_code.plot
     differences*).
 ``lecture_code.widgets.mixture``
     The 2-D Gaussian explorer (chapter *Multivariate Gaussians*).
+``lecture_code.widgets.em``
+    A slider that steps through the iterations of an EM run (chapter *The EM algorithm*).
 
 The core subpackages (``lecture_code.autodiff``, ``lecture_code.mixture``) never import this
 package; importing it imports nothing heavy (import the submodules you need).
