@@ -396,10 +396,10 @@ class _Function:
             if not isinstance(e.value, (int, float)) or isinstance(e.value, complex):
                 raise self._unsupported(e, f"the constant {e.value!r} (only numbers)")
         elif isinstance(e, ast.Name):
-            if e.id not in self.used or (e.id not in self.inputs and e.id != self.varargs
-                                         and e.id not in self.static and e.id not in
-                                         self._assigned() and e.id not in self.globals
-                                         and not hasattr(builtins, e.id)):
+            known = (e.id in self.inputs or e.id == self.varargs or e.id in self.static
+                     or e.id in self._assigned() or e.id in self.globals
+                     or hasattr(builtins, e.id))
+            if not known:
                 raise self.error(e, f"the name {e.id} is not defined.", NameError)
         elif isinstance(e, ast.BinOp):
             if not isinstance(e.op, tuple(_BINOPS) + _STATIC_BINOPS):
