@@ -709,3 +709,20 @@ def test_domain_error_in_a_cached_specialisation():
     assert g(1.0, 2.0, 4.0) == (1.0, 0.5, 0.25)
     with pytest.raises(DomainError, match=r"line \d+, `t\d+ = math.log\(x_1\)`"):
         g(1.0, 0.0)
+
+
+GLOBAL_SCALE = 0.25
+
+
+def test_globals_and_closure_variables_are_constants():
+    scale = 3.0
+
+    def f(x, n=2):
+        s = 0.0
+        for k in range(n):
+            s = s + scale * x + GLOBAL_SCALE * x * x
+        return s
+    x = 1.5
+    exact = 2 * (3.0 + 2 * 0.25 * x)
+    assert source_transform(f)(x, 1.0)[1] == pytest.approx(exact, rel=1e-15)
+    assert grad(f)(x)[0] == pytest.approx(exact, rel=1e-15)
