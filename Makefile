@@ -64,6 +64,7 @@ test: test-unit test-notebooks test-book test-browser
 test-unit: $(STAMP)
 	$(BIN)/python tools/check_book.py sources
 	MPLBACKEND=Agg $(BIN)/python -m pytest -n 2 -p no:cacheprovider tests/ -m "not notebooks" \
+	    --ignore=tests/browser \
 	    --doctest-modules lecture_code
 
 test-notebooks: $(STAMP)
@@ -72,7 +73,7 @@ ifeq ($(NOTEBOOKS),)
 else
 	$(BIN)/python -m pytest -p no:cacheprovider -p tools.nbval_report --nbval-lax \
 	    --nbval-current-env --nbval-cell-timeout=120 -n 2 --dist loadscope $(NOTEBOOKS)
-	$(BIN)/python -m pytest -p no:cacheprovider -n 2 -m notebooks tests/   # the student edition
+	$(BIN)/python -m pytest -p no:cacheprovider -n 2 -m notebooks tests/ --ignore=tests/browser   # the student edition
 endif
 
 test-book: $(STAMP)
