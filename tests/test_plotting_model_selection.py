@@ -83,7 +83,7 @@ def test_covariance_types_errors(faithful_models, kwargs, match):
     plt.close("all")
 
 
-@settings(deadline=None, max_examples=30)
+@settings(deadline=None, max_examples=15)
 @given(values=st.lists(st.integers(-10**4, 10**4), min_size=1, max_size=8))
 def test_information_criteria_marks_the_minimum(values):
     fig, ax = plt.subplots()
