@@ -1,11 +1,13 @@
 """The built book as a web site: serve it on 127.0.0.1, list its pages, resolve its links.
 
 Used by the browser tests (tests/browser/test_browser.py); nothing here needs a browser.
+``BOOK_HTML`` (default _build/html) and ``BOOK_TOC`` (default _toc.yml) choose the site.
 """
 from __future__ import annotations
 
 import functools
 import http.server
+import os
 import re
 import sys
 import threading
@@ -15,7 +17,29 @@ from urllib.parse import unquote, urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 HTML = ROOT / "_build" / "html"
-SCREENSHOTS = ROOT / "_build" / "screenshots"
+
+
+def html_root() -> Path:
+    """The built site: $BOOK_HTML, or _build/html."""
+    return Path(os.environ.get("BOOK_HTML", HTML))
+
+
+def toc_pages() -> list[str]:
+    """The pages of the table of contents ($BOOK_TOC or _toc.yml), in reading order."""
+    from tools.check_book import toc_files   # the repository root is on sys.path (conftest)
+
+    toc = Path(os.environ.get("BOOK_TOC", ROOT / "_toc.yml"))
+    if toc.name != "_toc.yml":
+        raise ValueError(f"BOOK_TOC must name a file called _toc.yml, got {toc}")
+    return toc_files(toc.parent)
+
+
+def screenshot_path(name: str) -> Path:
+    """Where the screenshot ``name`` goes: <site>/../screenshots/<name>.png, i.e.
+    _build/screenshots/ (the folder is created as needed)."""
+    folder = html_root().parent / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / (re.sub(r"[^A-Za-z0-9_.-]+", "_", name) + ".png")
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):

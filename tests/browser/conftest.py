@@ -13,15 +13,13 @@ Environment variables: ``SKIP_BROWSER_TEST=1`` skips these tests; ``CHROMIUM`` i
 from __future__ import annotations
 
 import os
-import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from book_site import HTML, ROOT, SiteServer
-from tools.check_book import toc_files
+from book_site import SiteServer, html_root
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -29,18 +27,6 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 TIMEOUT_MS = 30_000
-
-
-def html_root() -> Path:
-    return Path(os.environ.get("BOOK_HTML", HTML))
-
-
-def toc_pages() -> list[str]:
-    """The pages of the table of contents, in reading order (``book/intro`` first)."""
-    toc = Path(os.environ.get("BOOK_TOC", ROOT / "_toc.yml"))
-    if toc.name != "_toc.yml":
-        raise pytest.UsageError(f"BOOK_TOC must name a file called _toc.yml, got {toc}")
-    return toc_files(toc.parent)
 
 
 def asked_for(config) -> bool:
@@ -146,10 +132,3 @@ def visit(server, browser):
 
     yield visit
     context.close()
-
-
-def screenshot_path(name: str) -> Path:
-    """Where the screenshot ``name`` goes: _build/screenshots/<name>.png (created as needed)."""
-    folder = html_root().parent / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / (re.sub(r"[^A-Za-z0-9_.-]+", "_", name) + ".png")
