@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from book_site import SiteServer, html_root
+from .book_site import SiteServer, html_root
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from book_site import ROOT, broken_link, pages_containing, screenshot_path, toc_pages
+from .book_site import ROOT, broken_link, pages_containing, screenshot_path, toc_pages
 
 MATH_JS = r"""async () => {
     if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
