@@ -685,3 +685,23 @@ def test_in_place_accumulation_never_changes_shared_arrays():
     J = jacfwd(f)(x)
     close(first, out_bar @ J, scale_of(J) * 3)
     close(jacrev(f)(x), J, scale_of(J))
+
+
+def test_gradients_never_alias_the_tape_or_the_callers_arrays():
+    c = np.array([1.0, 2.0, 3.0])
+    x = np.array([0.5, -0.5, 1.5])
+    _, pullback = reverse.vjp(lambda x: np.sum(x * c), x)
+    g = pullback(1.0)[0]
+    assert not np.shares_memory(g, c)
+    g *= 10.0                                   # the caller owns what it gets
+    np.testing.assert_array_equal(c, [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(pullback(1.0)[0], c)
+    # an adjoint of 1 passes the forward values through unmultiplied: still copies
+    _, pullback = reverse.vjp(lambda x: np.sum(np.sin(x) * x ** 2), x)
+    first = pullback(1.0)[0]
+    first[:] = 0.0
+    close(pullback(1.0)[0], np.cos(x) * x ** 2 + 2 * x * np.sin(x), 10.0)
+    u = np.array([1.0, -1.0, 2.0])
+    _, pullback = reverse.vjp(lambda x, y: x + y, x, x.copy())
+    gx, gy = pullback(u)
+    assert not np.shares_memory(gx, u) and not np.shares_memory(gx, gy)

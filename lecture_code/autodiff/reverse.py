@@ -87,12 +87,13 @@ class Tape:
     6.0
     """
 
-    __slots__ = ("nodes", "recorded", "level")
+    __slots__ = ("nodes", "recorded", "level", "owned")
 
     def __init__(self):
         self.nodes = []
         self.recorded = self.nodes
         self.level = len(_ACTIVE)
+        self.owned = set()
         _ACTIVE.append(self)
 
     def input(self, value) -> "Variable":
@@ -149,6 +150,7 @@ class Tape:
                         grads[p] = total = old + contribution
                         if type(total) is np.ndarray:
                             owned.add(p)
+        self.owned = owned
         return grads
 
 
@@ -522,14 +524,25 @@ def _times(g, d, values, out):
 
     A partial that is none of the rule's inputs and output (``cos(x)``, ``2 * x``) was just
     computed, so nobody else holds it: reusing its memory saves allocating (and
-    page-faulting) another array the size of the data.
+    page-faulting) another array the size of the data. If ``g`` is the adjoint 1 spread
+    over an array (what ``sum`` sends back), ``g * d`` is ``d`` itself: no array at all.
+    (The backward loop never writes into an adjoint it did not allocate, and ``vjp``
+    copies such adjoints before handing them out.)
     """
+    if type(d) is np.ndarray and _is_ones(g) and d.shape == g.shape:
+        return d
     if (type(d) is np.ndarray and d.dtype == np.float64 and d is not out
             and all(d is not v for v in values)
             and (type(g) is float or type(g) is np.float64
                  or (type(g) is np.ndarray and g.shape == d.shape))):
         return np.multiply(d, g, out=d)
     return g * d
+
+
+def _is_ones(g):
+    """Is ``g`` the number 1 broadcast to an array (all strides 0)?"""
+    return (type(g) is np.ndarray and g.dtype == np.float64 and g.size > 0
+            and not any(g.strides) and g.flat[0] == 1.0)
 
 
 # numpy ufuncs that are not differentiable but are fine to call: they return plain arrays.
@@ -1003,6 +1016,9 @@ def vjp(f, *args):
             grads = [None] * len(values)
         else:
             grads = tape.backward(out.index, out_bar)
+            for i in range(min(len(values), len(grads))):
+                if i not in tape.owned and type(grads[i]) is np.ndarray:
+                    grads[i] = np.array(grads[i])    # not an array of the tape or the caller
         return tuple(_finish_bar(grads[i] if i < len(grads) else None, v)
                      for i, v in enumerate(values))
 
