@@ -111,6 +111,8 @@ class Tape:
         """Propagate the adjoint ``bar`` of node ``index`` back to every node before it.
 
         Returns the list of adjoints by node index (``None`` where nothing arrived).
+        Afterwards ``self.owned`` holds the indices whose adjoint array this pass allocated
+        (the others may be arrays of the tape or of the caller, which must not be changed).
         """
         nodes = self.recorded
         grads = [None] * (index + 1)
@@ -1006,6 +1008,7 @@ def vjp(f, *args):
     if type(value) is Variable and value.tape is tape:
         raise ValueError("vjp: internal error: nested value on the same tape")
     out_shape = _shape(value)
+    array_inputs = [i for i, v in enumerate(values) if isinstance(v, np.ndarray)]
 
     def pullback(out_bar):
         if _shape(out_bar) != out_shape:
@@ -1016,8 +1019,8 @@ def vjp(f, *args):
             grads = [None] * len(values)
         else:
             grads = tape.backward(out.index, out_bar)
-            for i in range(min(len(values), len(grads))):
-                if i not in tape.owned and type(grads[i]) is np.ndarray:
+            for i in array_inputs:
+                if i < len(grads) and i not in tape.owned and type(grads[i]) is np.ndarray:
                     grads[i] = np.array(grads[i])    # not an array of the tape or the caller
         return tuple(_finish_bar(grads[i] if i < len(grads) else None, v)
                      for i, v in enumerate(values))
