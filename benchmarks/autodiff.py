@@ -13,11 +13,12 @@ For each tool: the gradient time, the function time it is compared with, and the
 recorded operation. Times are medians over repeats, with BLAS pinned to one thread. Tools
 that are not installed (micrograd, autograd, jax) are skipped, saying so.
 
-The machine may be shared: times are CPU time of this process (``--wall`` for wall-clock
-time), so waiting for a core does not count; the gradient and the function it is compared
-with are timed in alternating batches and the ratio is the median of the per-batch ratios,
-so a change of load during the run affects both alike. The last lines check the targets of issue 3: ratio <= 2.5
-and no slower than autograd on (a) and (b), <= 0.6 us per recorded operation on (c).
+The machine may be shared: times are the CPU time of this process, all threads (``--wall``
+for wall-clock time), so waiting for a core does not count; the gradient and the function
+it is compared with are timed in alternating batches and the ratio is the median of the
+per-batch ratios, so a change of load during the run affects both alike. The last lines
+check the targets of issue 3: ratio <= 2.5 and no slower than autograd on (a) and (b),
+<= 0.6 us per recorded operation on (c).
 """
 import os
 
