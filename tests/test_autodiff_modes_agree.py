@@ -524,6 +524,29 @@ def test_jacobian_shapes_from_rn_to_rm(n, m):
     assert derivative(lambda t: np.array([t] * m) * A[:, 0], 0.5).shape == (m,)
 
 
+def test_gradient_forward_duals_meeting_arrays_and_numpy_functions():
+    # Regressions: np.sum of a scalar dual with several infinitesimals summed its tangent
+    # components (a silently wrong gradient); such a dual times an array gave a tangent of
+    # the wrong shape; np.stack of them made an array dual with a mismatched tangent.
+    x = np.arange(3.0)
+    close(gradient_forward(lambda v: np.sum(v[0] * 2.0), x), [2.0, 0.0, 0.0], 1.0)
+    close(gradient_forward(lambda v: np.mean(v[1]), x), [0.0, 1.0, 0.0], 1.0)
+    close(gradient_forward(lambda v: np.reshape(v[1], (1,)).sum(), x), [0.0, 1.0, 0.0], 1.0)
+
+    def f(v):
+        return np.sum(np.logaddexp(np.stack([v[0], v[2]]), v[1]) * np.array([1.0, 5.0])
+                      + np.ones(2) * v[0])
+
+    close(gradient_forward(f, x), jacrev(f)(x), 10.0)
+
+
+def test_logsumexp_of_an_object_array_of_duals():
+    # Regression: np.isfinite failed inside logsumexp on what gradient_forward passes.
+    v = np.array([0.1, 0.7, -0.3, 1.2])
+    g = gradient_forward(lambda w: np.sum(logsumexp(np.reshape(w, (2, 2)), axis=0)), v)
+    close(g, jacrev(lambda w: np.sum(logsumexp(np.reshape(w, (2, 2)), axis=0)))(v), 1.0)
+
+
 def test_hessian_of_a_full_logsumexp():
     # Regression: logsumexp returned out[()] and a scalar Dual could not be indexed by ().
     X = np.array([[0.0, 1.0], [2.0, -1.0]])

@@ -159,6 +159,8 @@ def _lift(x):
 
 def _binary(rule, a, b):
     if type(a) is np.ndarray or type(b) is np.ndarray:
+        if _several_infinitesimals(a) or _several_infinitesimals(b):
+            return _elementwise(rule, a, b)
         a, b = _lift(a), _lift(b)
     ta, tb = _tag_of(a), _tag_of(b)
     tag = ta if ta >= tb else tb
@@ -192,6 +194,49 @@ def _fit(tangent, shape):
     if isinstance(tangent, (numbers.Number, np.ndarray, np.generic)):
         return np.broadcast_to(np.asarray(tangent, dtype=float), shape).copy()
     return np.broadcast_to(tangent, shape)
+
+
+def _several_infinitesimals(x):
+    """Is ``x`` a scalar dual with a vector tangent (as :func:`gradient_forward` makes)?"""
+    return isinstance(x, Dual) and np.ndim(x.tangent) > 0 and not _shape(x)
+
+
+def _flat(args):
+    for a in args:
+        if isinstance(a, (list, tuple)):
+            yield from _flat(a)
+        else:
+            yield a
+
+
+def _box(x):
+    """``x`` in a 0-d object array, so numpy treats it as an opaque object."""
+    box = np.empty((), dtype=object)
+    box[()] = x
+    return box
+
+
+def _boxed(args):
+    """``args`` with every scalar dual with several infinitesimals in a 0-d object array."""
+    out = []
+    for a in args:
+        if isinstance(a, (list, tuple)):
+            a = type(a)(_boxed(a))
+        elif _several_infinitesimals(a):
+            a = _box(a)
+        out.append(a)
+    return out
+
+
+def _elementwise(rule, a, b):
+    """``rule`` element by element: an object array of duals, like gradient_forward's input.
+
+    A scalar dual with ``n`` infinitesimals meeting an array (``y[0] + np.ones(3)`` inside
+    a function given to :func:`gradient_forward`) cannot become one array dual: its tangent
+    already has a shape of its own. Each element gets its own dual instead.
+    """
+    return np.frompyfunc(rule.fn, 2, 1)(*(_box(x) if isinstance(x, Dual) else x
+                                          for x in (a, b)))
 
 
 def _bilinear(func, a, b, *args, **kwargs):
@@ -471,6 +516,14 @@ class Dual:
                             f"Supported numpy functions: {', '.join(sorted(_HANDLED_NAMES))}.")
         if not all(issubclass(t, (Dual, np.ndarray)) for t in types):
             return NotImplemented
+        if any(_several_infinitesimals(a) for a in _flat(args)):
+            # gradient_forward's duals: numpy works on them as objects (np.sum(v[0]) is
+            # v[0], np.stack([v[0], v[1]]) an object array), never on their tangents.
+            args = _boxed(args)
+            if func is np.mean:                   # numpy's mean casts with Dual.dtype
+                total = np.sum(*args, **kwargs)
+                return total / (np.size(args[0]) / max(np.size(total), 1))
+            return func(*args, **kwargs)
         return impl(*args, **kwargs)
 
 

@@ -1089,7 +1089,10 @@ def logsumexp(x, axis=None, keepdims=False):
     >>> pullback(1.0)[0]
     array([0.25, 0.75])
     """
-    m = np.max(_primal(x), axis=axis, keepdims=True)
+    p = _primal(x)
+    if isinstance(p, np.ndarray) and p.dtype == object:    # np.array of dual numbers
+        p = np.array([_primal(v) for v in p.flat], dtype=float).reshape(p.shape)
+    m = np.max(p, axis=axis, keepdims=True)
     m = np.where(np.isfinite(m), m, 0.0)
     with np.errstate(divide="ignore"):          # all -inf: the result is -inf, as scipy's
         s = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
