@@ -531,6 +531,9 @@ def test_gradient_forward_duals_meeting_arrays_and_numpy_functions():
     x = np.arange(3.0)
     close(gradient_forward(lambda v: np.sum(v[0] * 2.0), x), [2.0, 0.0, 0.0], 1.0)
     close(gradient_forward(lambda v: np.mean(v[1]), x), [0.0, 1.0, 0.0], 1.0)
+    # Regression: np.mean of an object array of duals cast the mean with Dual.dtype.
+    close(gradient_forward(lambda v: np.mean(v * v), x), 2 * x / 3, 1.0)
+    assert derivative(lambda t: np.mean(np.array([t, t * t])), 2.0) == 2.5
     close(gradient_forward(lambda v: np.reshape(v[1], (1,)).sum(), x), [0.0, 1.0, 0.0], 1.0)
 
     def f(v):

@@ -405,7 +405,14 @@ class Dual:
 
     @property
     def dtype(self):
-        """The primal's dtype (float64)."""
+        """The primal's dtype (float64) for an array dual; ``object`` for a scalar dual.
+
+        A scalar dual is an element of numpy object arrays (``np.array([d1, d2])``, what
+        :func:`gradient_forward` passes), and numpy casts reductions of those with their
+        dtype: ``np.mean`` would turn the dual into a float and lose its tangent.
+        """
+        if not self.shape:
+            return np.dtype(object)
         return np.asarray(primal_value(self)).dtype
 
     @property
@@ -519,11 +526,7 @@ class Dual:
         if any(_several_infinitesimals(a) for a in _flat(args)):
             # gradient_forward's duals: numpy works on them as objects (np.sum(v[0]) is
             # v[0], np.stack([v[0], v[1]]) an object array), never on their tangents.
-            args = _boxed(args)
-            if func is np.mean:                   # numpy's mean casts with Dual.dtype
-                total = np.sum(*args, **kwargs)
-                return total / (np.size(args[0]) / max(np.size(total), 1))
-            return func(*args, **kwargs)
+            return func(*_boxed(args), **kwargs)
         return impl(*args, **kwargs)
 
 
