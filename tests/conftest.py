@@ -12,3 +12,13 @@ def pytest_configure(config):
     # unit tests (tests/test_student_edition.py).
     config.addinivalue_line("markers", "notebooks: executes notebooks (slow); run by the "
                                        "notebook stage of `make test`")
+
+
+# Property tests: `make test` and CI run a fixed, reproducible set of examples (derandomize),
+# so a red run is always reproducible and never depends on luck; explore new examples with
+# `pytest --hypothesis-profile=explore` (more examples, random seeds).
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("default", derandomize=True, database=None)
+settings.register_profile("explore", max_examples=500, derandomize=False)
+settings.load_profile("default")
