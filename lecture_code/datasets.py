@@ -1,6 +1,6 @@
 """Datasets for the book: Old Faithful (shipped as package data) and seeded synthetic mixtures.
 
-Introduced in the chapter *Old Faithful and mixtures of Gaussians*.
+Introduced in the chapter *Mixtures and the generative story*.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ FAITHFUL_COLUMNS = ("eruptions", "waiting")
 def load_faithful(return_names: bool = False):
     """Load the Old Faithful geyser data: 272 eruptions × (duration [min], waiting time [min]).
 
-    Introduced in the chapter *Old Faithful and mixtures of Gaussians*. Source: A. Azzalini and
+    Introduced in the chapter *Mixtures and the generative story*. Source: A. Azzalini and
     A. W. Bowman (1990), "A look at some data on the Old Faithful geyser", Applied Statistics 39,
     357–365 (R's ``datasets::faithful``); provenance in ``lecture_code/data/README.md``. The file
     is package data read with :mod:`importlib.resources`, so no download is ever needed.
@@ -49,7 +49,7 @@ def load_faithful(return_names: bool = False):
 def make_mixture(n_samples, means, covariances, weights=None, random_state=None):
     """Draw ``n_samples`` points from a Gaussian mixture; return ``(X, labels)``.
 
-    Introduced in the chapter *Old Faithful and mixtures of Gaussians*.
+    Introduced in the chapter *Mixtures and the generative story*.
 
     Parameters
     ----------

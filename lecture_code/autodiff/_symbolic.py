@@ -1,7 +1,7 @@
 """Symbolic expressions that the derivative rules can be evaluated on, to *print* derivatives.
 
 Introduced in the chapter *Three ways to build AD* (source transformation) and used by the
-chapter *The chain rule on an evaluation trace* to print the dual program. The partials in
+chapter *Many variables and the chain rule* to print the dual program. The partials in
 :mod:`lecture_code.autodiff.rules` are written with numpy ufuncs and arithmetic, so calling a
 partial on :class:`Sym` objects (which implement arithmetic, ``__array_ufunc__`` and the two
 array functions the rules use, ``np.ones_like`` and ``np.zeros_like``) builds the expression

@@ -1,6 +1,6 @@
 """Divided differences: the derivative approximations that automatic differentiation replaces.
 
-Introduced in the chapter *Divided differences*. Three difference quotients of ``f`` at ``x``
+Introduced in the chapter *Why derivatives, and why not divided differences*. Three difference quotients of ``f`` at ``x``
 with step ``h``:
 
 * forward   ``(f(x + h) - f(x)) / h``            truncation error O(h)
@@ -65,7 +65,7 @@ def _step(h, x, kind):
 def forward_difference(f, x, h=None):
     """Forward difference ``(f(x + h) - f(x)) / h`` (error O(h)).
 
-    Introduced in the chapter *Divided differences*. Without ``h`` the step is
+    Introduced in the chapter *Why derivatives, and why not divided differences*. Without ``h`` the step is
     ``sqrt(eps)·max(1, |x|)``.
 
     >>> round(forward_difference(lambda t: t**2, 1.0, 1e-3), 6)
@@ -79,7 +79,7 @@ def forward_difference(f, x, h=None):
 def backward_difference(f, x, h=None):
     """Backward difference ``(f(x) - f(x - h)) / h`` (error O(h)).
 
-    Introduced in the chapter *Divided differences*.
+    Introduced in the chapter *Why derivatives, and why not divided differences*.
 
     >>> round(backward_difference(lambda t: t**2, 1.0, 1e-3), 6)
     1.999
@@ -92,7 +92,7 @@ def backward_difference(f, x, h=None):
 def central_difference(f, x, h=None):
     """Central difference ``(f(x + h) - f(x - h)) / (2h)`` (error O(h²)).
 
-    Introduced in the chapter *Divided differences*. Without ``h`` the step is
+    Introduced in the chapter *Why derivatives, and why not divided differences*. Without ``h`` the step is
     ``eps**(1/3)·max(1, |x|)``.
 
     >>> round(central_difference(lambda t: t**2, 1.0, 1e-3), 12)
@@ -110,7 +110,7 @@ _RULES = {"forward": forward_difference, "backward": backward_difference,
 def difference(f, x, h=None, kind="central"):
     """The divided difference of the given ``kind`` ("forward", "backward" or "central").
 
-    Introduced in the chapter *Divided differences*.
+    Introduced in the chapter *Why derivatives, and why not divided differences*.
 
     >>> difference(lambda t: 3 * t, 2.0, 0.5, kind="backward")
     3.0
@@ -130,7 +130,7 @@ def _as_vector_point(x, who):
 def difference_jacobian(f, x, h=None, kind="central"):
     """The Jacobian of ``f`` at ``x`` by divided differences, one column per input component.
 
-    Introduced in the chapter *Divided differences* (and used by ``check_grads`` in
+    Introduced in the chapter *Why derivatives, and why not divided differences* (and used by ``check_grads`` in
     *Jacobians and Hessians*). The result has shape ``shape(f(x)) + shape(x)``; the step of
     component ``i`` is scaled by ``max(1, |x_i|)``.
 
@@ -163,7 +163,7 @@ def difference_jacobian(f, x, h=None, kind="central"):
 def difference_gradient(f, x, h=None, kind="central"):
     """The gradient of a scalar function ``f`` at ``x`` by divided differences.
 
-    Introduced in the chapter *Divided differences*. Costs ``n`` (one-sided: ``n + 1``) or
+    Introduced in the chapter *Why derivatives, and why not divided differences*. Costs ``n`` (one-sided: ``n + 1``) or
     ``2n`` (central) evaluations of ``f`` for ``n`` inputs, the cost that reverse mode avoids.
 
     >>> np.round(difference_gradient(lambda v: v[0] ** 2 + 3 * v[1], [1.0, 5.0]), 6).tolist()
@@ -180,7 +180,7 @@ def difference_gradient(f, x, h=None, kind="central"):
 def difference_errors(f, x, hs, kind="central", exact=None):
     """Absolute error ``|D_h f(x) - f'(x)|`` of a divided difference for each step in ``hs``.
 
-    Introduced in the chapter *Divided differences*: plotted on log-log axes against ``h``,
+    Introduced in the chapter *Why derivatives, and why not divided differences*: plotted on log-log axes against ``h``,
     the truncation error falls with ``h`` while the round-off error rises. ``exact`` is the
     exact derivative ``f'(x)``, as a number or as a function of ``x``. Returns an array shaped
     like ``hs``.
@@ -206,7 +206,7 @@ def difference_errors(f, x, hs, kind="central", exact=None):
 def optimal_step(kind="forward", f_value=1.0, derivative=1.0):
     """The step that minimises truncation plus round-off error, in theory.
 
-    Introduced in the chapter *Divided differences*. With round-off ``eps·|f|/h`` in each
+    Introduced in the chapter *Why derivatives, and why not divided differences*. With round-off ``eps·|f|/h`` in each
     evaluation, the total error of a one-sided difference is about ``h|f''|/2 + 2 eps|f|/h``,
     minimised at ``h* = 2 sqrt(eps |f| / |f''|)``; for the central difference it is
     ``h²|f'''|/6 + eps|f|/h``, minimised at ``h* = (3 eps |f| / |f'''|)**(1/3)``. Here
@@ -230,7 +230,7 @@ def optimal_step(kind="forward", f_value=1.0, derivative=1.0):
 def measured_optimal_step(f, x, hs, kind="central", exact=None):
     """The step in ``hs`` with the smallest measured error, and that error: ``(h, error)``.
 
-    Introduced in the chapter *Divided differences*, to compare with :func:`optimal_step`.
+    Introduced in the chapter *Why derivatives, and why not divided differences*, to compare with :func:`optimal_step`.
 
     >>> h, err = measured_optimal_step(lambda t: t**3, 1.0, np.logspace(-12, -1, 45),
     ...                                kind="central", exact=3.0)

@@ -1,4 +1,4 @@
-"""Vector-Jacobian products of numpy's non-elementwise functions (chapter *Jacobians*).
+"""Vector-Jacobian products of numpy's non-elementwise functions (chapter *Jacobians and Hessians*).
 
 Elementwise functions take their derivatives from :mod:`lecture_code.autodiff.rules`; this
 module covers what has structure: reductions (``sum``, ``mean``, ``max``), linear algebra
@@ -118,7 +118,7 @@ def _swap_last(x):
 
 
 def matmul(a, b):
-    """``a @ b`` recorded with its two VJPs ``g @ bᵀ`` and ``aᵀ @ g`` (chapter *Jacobians*).
+    """``a @ b`` recorded with its two VJPs ``g @ bᵀ`` and ``aᵀ @ g`` (chapter *Jacobians and Hessians*).
 
     Follows ``np.matmul``: 1-D operands are promoted to a row (``a``) or column (``b``),
     leading dimensions broadcast.
@@ -381,7 +381,7 @@ def _plain_index(index):
 
 
 def getitem(x, index):
-    """``x[index]`` recorded: basic, integer-array and boolean indexing (chapter *Jacobians*).
+    """``x[index]`` recorded: basic, integer-array and boolean indexing (chapter *Jacobians and Hessians*).
 
     >>> from lecture_code.autodiff.reverse import vjp
     >>> _, pullback = vjp(lambda x: x[[0, 0, 2]], np.zeros(3))

@@ -1,6 +1,6 @@
 """Evaluation traces (Wengert lists) and computation graphs as data.
 
-Introduced in the chapter *The chain rule on an evaluation trace*, reused by *Three ways to
+Introduced in the chapter *Many variables and the chain rule*, reused by *Three ways to
 build AD* (the computation graph) and *Forward and reverse mode* (both sweeps on one graph).
 
 :func:`trace` runs a Python function of scalars on *tracer* objects that record every
@@ -53,7 +53,7 @@ class Entry:
     ``op`` is ``"input"`` for the independent variables and a rule name of
     :data:`lecture_code.autodiff.rules.RULES` otherwise; ``inputs`` names other entries or
     constants (``"c1"``). ``tangent`` and ``adjoint`` are ``None`` until a sweep has run.
-    Chapter *The chain rule on an evaluation trace*.
+    Chapter *Many variables and the chain rule*.
 
     >>> Entry("w1", "input", (), 1.5, definition="x1").value
     1.5
@@ -99,7 +99,7 @@ class Tracer:
 
     Created by :func:`trace`; arithmetic, comparisons (on the values, so ``if`` works and
     the trace records the branch taken) and numpy ufuncs are supported.
-    Chapter *The chain rule on an evaluation trace*.
+    Chapter *Many variables and the chain rule*.
 
     >>> tr = trace(lambda x: 2 * x, 3.0)
     >>> tr.entries[-1].definition
@@ -237,7 +237,7 @@ class Trace:
     store ``tangent`` / ``adjoint`` on every entry; :attr:`nodes` and :attr:`edges` give the
     computation graph (constants included) for drawing; printing shows a table with the
     columns w, definition, value, tangent, adjoint (``str``, :meth:`to_markdown`,
-    ``_repr_html_``). Chapter *The chain rule on an evaluation trace*.
+    ``_repr_html_``). Chapter *Many variables and the chain rule*.
 
     >>> tr = trace(lambda x: x * x + 1.0, 3.0)
     >>> tr.forward(1.0), tr.reverse(1.0)
@@ -515,7 +515,7 @@ def trace(f, *args) -> Trace:
     """Record ``f(*args)`` as an evaluation trace (a Wengert list).
 
     ``args`` are the real scalars to evaluate at; ``f`` must return one scalar that depends
-    on them. Chapter *The chain rule on an evaluation trace*.
+    on them. Chapter *Many variables and the chain rule*.
 
     >>> import numpy as np
     >>> tr = trace(lambda x1, x2: x1 * x2 + np.sin(x1), 1.5, 0.5)

@@ -148,7 +148,7 @@ def fused_em_step(X, weights, means, prec_chol, covariance_type, reg_covar, bloc
                   shift=None):
     """One EM iteration in a single pass over X in row blocks: (mean log-likelihood, w, μ, Σ).
 
-    Introduced in the chapter *EM at scale* (the fast path of ``GaussianMixture.fit``). For each
+    Introduced in the chapter *The EM algorithm* (the fast path of ``GaussianMixture.fit``). For each
     block of rows it builds the quadratic features f(x) = [x_i x_j, x_i, 1] (data shifted by
     ``shift``, default the mean of X, for accuracy), gets all K weighted log-densities with one
     matmul ``Wᵀ f``, normalises them with a hand-written logsumexp over the K rows, and
@@ -216,7 +216,7 @@ def fused_em_step(X, weights, means, prec_chol, covariance_type, reg_covar, bloc
 def blocked_predict(X, weights, means, prec_chol, covariance_type, block=BLOCK_ROWS):
     """Most responsible component of each row, computed block by block (no N × K array).
 
-    Introduced in the chapter *EM at scale*; used at the end of ``GaussianMixture.fit``.
+    Introduced in the chapter *The EM algorithm*; used at the end of ``GaussianMixture.fit``.
 
     >>> import numpy as np
     >>> blocked_predict(np.array([[0.], [3.]]), np.array([.5, .5]), np.array([[0.], [3.]]),
@@ -239,7 +239,7 @@ def blocked_predict(X, weights, means, prec_chol, covariance_type, block=BLOCK_R
 def precisions_from_cholesky(prec_chol, covariance_type):
     """Precision matrices from their Cholesky factors (U Uᵀ), or 1/σ² for diag/spherical.
 
-    Introduced in the chapter *Gaussian mixtures in scikit-learn*.
+    Introduced in the chapter *Mixtures in practice with scikit-learn*.
 
     >>> precisions_from_cholesky(np.array([0.5]), "spherical").tolist()
     [0.25]

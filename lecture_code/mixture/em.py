@@ -24,7 +24,7 @@ _INIT_PARAMS = ("kmeans", "k-means++", "random", "random_from_data")
 class ConvergenceWarning(UserWarning):
     """Warned when EM stops at ``max_iter`` before the lower bound converged (as scikit-learn).
 
-    Introduced in the chapter *Gaussian mixtures in scikit-learn*.
+    Introduced in the chapter *Mixtures in practice with scikit-learn*.
 
     >>> issubclass(ConvergenceWarning, UserWarning)
     True
@@ -34,7 +34,7 @@ class ConvergenceWarning(UserWarning):
 def check_data(X, min_samples=1):
     """Validate a data matrix: 2-D, finite floats; clear errors otherwise.
 
-    Introduced in the chapter *Gaussian mixtures in scikit-learn*.
+    Introduced in the chapter *Mixtures in practice with scikit-learn*.
 
     >>> check_data([[1, 2], [3, 4]]).dtype
     dtype('float64')
@@ -94,7 +94,7 @@ def means_only_em(x, init_means, n_iter=10, sigma=1.0):
 class GaussianMixture:
     """Gaussian mixture fitted by EM, with scikit-learn's constructor, attributes and methods.
 
-    Introduced in the chapter *Gaussian mixtures in scikit-learn*. From the same initial
+    Introduced in the chapter *Mixtures in practice with scikit-learn*. From the same initial
     parameters it reproduces ``sklearn.mixture.GaussianMixture`` iterate by iterate (to rounding).
     ``fit`` uses the fast blocked step (:func:`~lecture_code.mixture._steps.fused_em_step`); the
     book's plain ``e_step``/``m_step`` give the same numbers. ``keep_history=True`` stores
@@ -237,7 +237,7 @@ class GaussianMixture:
     def fit(self, X, y=None):
         """Estimate the parameters with EM (best of ``n_init`` runs); returns self.
 
-        Introduced in the chapter *Gaussian mixtures in scikit-learn*.
+        Introduced in the chapter *Mixtures in practice with scikit-learn*.
 
         >>> X = np.array([[0.0], [0.1], [5.0], [5.1]])
         >>> GaussianMixture(2, random_state=0).fit(X).means_.ravel().round(2).tolist() in (
@@ -250,7 +250,7 @@ class GaussianMixture:
     def fit_predict(self, X, y=None):
         """Fit, then return the component of each row (consistent with ``predict``).
 
-        Introduced in the chapter *Gaussian mixtures in scikit-learn*.
+        Introduced in the chapter *Mixtures in practice with scikit-learn*.
 
         >>> X = np.array([[0.0], [0.1], [5.0], [5.1]])
         >>> labels = GaussianMixture(2, random_state=0).fit_predict(X)
@@ -341,7 +341,7 @@ class GaussianMixture:
     def score_samples(self, X):
         """Log-density log p(x) of each row under the fitted mixture.
 
-        Introduced in the chapter *Gaussian mixtures in scikit-learn*.
+        Introduced in the chapter *Mixtures in practice with scikit-learn*.
 
         >>> gm = GaussianMixture(1).fit(np.array([[0.0], [2.0]]))
         >>> gm.score_samples(np.array([[1.0]])).round(4).tolist()
@@ -352,7 +352,7 @@ class GaussianMixture:
     def score(self, X, y=None):
         """Mean log-likelihood per row.
 
-        Introduced in the chapter *Gaussian mixtures in scikit-learn*.
+        Introduced in the chapter *Mixtures in practice with scikit-learn*.
 
         >>> round(GaussianMixture(1).fit(np.array([[0.0], [2.0]])).score(np.array([[1.0]])), 4)
         -0.9189
@@ -362,7 +362,7 @@ class GaussianMixture:
     def predict_proba(self, X):
         """Responsibilities p(z = k | x) of each row, shape (N, K).
 
-        Introduced in the chapter *Gaussian mixtures in scikit-learn*.
+        Introduced in the chapter *Mixtures in practice with scikit-learn*.
 
         >>> GaussianMixture(1).fit(np.array([[0.0], [2.0]])).predict_proba([[1.0]]).tolist()
         [[1.0]]
@@ -375,7 +375,7 @@ class GaussianMixture:
     def predict(self, X):
         """Most responsible component of each row.
 
-        Introduced in the chapter *Gaussian mixtures in scikit-learn*.
+        Introduced in the chapter *Mixtures in practice with scikit-learn*.
 
         >>> GaussianMixture(1).fit(np.array([[0.0], [2.0]])).predict([[1.0]]).tolist()
         [0]
@@ -385,7 +385,7 @@ class GaussianMixture:
     def sample(self, n_samples=1):
         """Draw ``n_samples`` points; returns (X, component labels), grouped by component.
 
-        Introduced in the chapter *Gaussian mixtures in scikit-learn*.
+        Introduced in the chapter *Mixtures in practice with scikit-learn*.
 
         >>> gm = GaussianMixture(1, random_state=0).fit(np.array([[0.0], [2.0]]))
         >>> [a.shape for a in gm.sample(5)]
@@ -418,7 +418,7 @@ class GaussianMixture:
     def bic(self, X):
         """Bayesian information criterion, −2 log L + p log N (lower is better).
 
-        Introduced in the chapter *Gaussian mixtures in scikit-learn*.
+        Introduced in the chapter *Mixtures in practice with scikit-learn*.
 
         >>> round(GaussianMixture(1).fit(np.array([[0.0], [2.0]])).bic(np.array([[0.0], [2.0]])), 3)
         7.062
@@ -429,7 +429,7 @@ class GaussianMixture:
     def aic(self, X):
         """Akaike information criterion, −2 log L + 2p (lower is better).
 
-        Introduced in the chapter *Gaussian mixtures in scikit-learn*.
+        Introduced in the chapter *Mixtures in practice with scikit-learn*.
 
         >>> round(GaussianMixture(1).fit(np.array([[0.0], [2.0]])).aic(np.array([[0.0], [2.0]])), 3)
         9.676

@@ -1,6 +1,6 @@
 """Drawing computation graphs recorded by :func:`lecture_code.autodiff.trace.trace`.
 
-Introduced in the chapter *The chain rule on an evaluation trace* and reused in *Three ways
+Introduced in the chapter *Many variables and the chain rule* and reused in *Three ways
 to build AD* (the graph with its values) and *Forward and reverse mode* (tangents flowing
 forward, adjoints flowing backward). The graph itself is data
 (:attr:`~lecture_code.autodiff.trace.Trace.nodes`, :attr:`~lecture_code.autodiff.trace.Trace.edges`);
@@ -33,7 +33,7 @@ def graph_layout(trace) -> dict:
     """Positions ``{node name: (x, y)}``: layer by depth from left to right, spread vertically.
 
     Nodes of one depth share a column; within it they keep the order of the trace, centred on
-    ``y = 0``. Chapter *The chain rule on an evaluation trace*.
+    ``y = 0``. Chapter *Many variables and the chain rule*.
 
     >>> from lecture_code.autodiff.trace import trace
     >>> pos = graph_layout(trace(lambda a, b: a * b, 2.0, 3.0))
@@ -78,7 +78,7 @@ def draw_graph(trace, ax=None, show: str = "value", fontsize: float = 10):
     ``show="tangent"`` (after ``trace.forward(seed)``) it also shows the tangent ẇ and the
     arrows run forward in blue; with ``show="adjoint"`` (after ``trace.reverse()``) it shows
     the adjoint w̄ and the arrows run backward, from each operation to its inputs, in red.
-    Returns the axes. Chapter *The chain rule on an evaluation trace*.
+    Returns the axes. Chapter *Many variables and the chain rule*.
 
     >>> import numpy as np, matplotlib
     >>> matplotlib.use("Agg")
