@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from lecture_code.autodiff import reverse  # noqa: E402
 from lecture_code.autodiff.reverse import logsumexp, vjp  # noqa: E402
+from lecture_code.autodiff.examples import rosenbrock, rosenbrock_gradient  # noqa: E402
 
 QUICK = False
 CLOCK = time.process_time                         # CPU time; --wall: time.perf_counter
@@ -272,23 +273,8 @@ def case_b(N, D=2, K=3):
 
 
 # ---------------------------------------------------------------------------------------
-# (c) Rosenbrock on 100 Python floats
+# (c) Rosenbrock on 100 Python floats (lecture_code.autodiff.examples)
 # ---------------------------------------------------------------------------------------
-def rosenbrock(*x):
-    total = 0.0
-    for i in range(len(x) - 1):
-        total = total + 100.0 * (x[i + 1] - x[i] ** 2) ** 2 + (1.0 - x[i]) ** 2
-    return total
-
-
-def rosenbrock_gradient(x):
-    x = np.asarray(x)
-    g = np.zeros_like(x)
-    g[:-1] = -400 * x[:-1] * (x[1:] - x[:-1] ** 2) - 2 * (1 - x[:-1])
-    g[1:] += 200 * (x[1:] - x[:-1] ** 2)
-    return g
-
-
 def case_c(n=100):
     case = "(c) rosen"
     xs = [float(v) for v in np.random.default_rng(2).uniform(-1, 1, n)]

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from lecture_code.autodiff import transforms
+from lecture_code.autodiff.examples import rosenbrock, rosenbrock_gradient
 from lecture_code.autodiff.rules import RULES, DomainError
 from lecture_code.autodiff.source import (MAX_UNROLLED_OPERATIONS, SourceTransformError,
                                           Transformed, grad, source_transform)
@@ -40,19 +41,6 @@ def power(x, n=5):
     return y
 
 
-def rosenbrock(*x):
-    total = 0.0
-    for i in range(len(x) - 1):
-        total = total + 100.0 * (x[i + 1] - x[i] ** 2) ** 2 + (1.0 - x[i]) ** 2
-    return total
-
-
-def rosenbrock_gradient(x):
-    x = np.asarray(x)
-    g = np.zeros_like(x)
-    g[:-1] = -400 * x[:-1] * (x[1:] - x[:-1] ** 2) - 2 * (1 - x[:-1])
-    g[1:] += 200 * (x[1:] - x[:-1] ** 2)
-    return g
 
 
 def branchy(x, y):

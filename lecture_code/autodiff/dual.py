@@ -38,6 +38,7 @@ import operator
 
 import numpy as np
 
+from ._arraylike import ArrayMethods
 from .rules import RULES, UFUNC_RULES, DomainError, check_domain
 
 __all__ = ["Dual", "derivative", "gradient_forward", "new_tag", "split", "primal_value",
@@ -255,7 +256,7 @@ def _bilinear(func, a, b, *args, **kwargs):
     return _make(out, tangent, tag)
 
 
-class Dual:
+class Dual(ArrayMethods):
     """A dual number ``primal + tangent·d`` with ``d² = 0``.
 
     Introduced in the chapter *Dual numbers*. ``primal`` and ``tangent`` are floats, or
@@ -394,16 +395,6 @@ class Dual:
         return _shape(self)
 
     @property
-    def ndim(self):
-        """The primal's number of dimensions."""
-        return len(self.shape)
-
-    @property
-    def size(self):
-        """The primal's number of elements."""
-        return int(np.prod(self.shape))
-
-    @property
     def dtype(self):
         """The primal's dtype (float64) for an array dual; ``object`` for a scalar dual.
 
@@ -414,22 +405,6 @@ class Dual:
         if not self.shape:
             return np.dtype(object)
         return np.asarray(primal_value(self)).dtype
-
-    @property
-    def T(self):
-        """The transpose (of primal and tangent)."""
-        return np.transpose(self)
-
-    def __len__(self):
-        shape = self.shape
-        if not shape:
-            raise TypeError("len() of a scalar Dual")
-        return shape[0]
-
-    def __iter__(self):
-        if not self.shape:
-            raise TypeError("a scalar Dual is not iterable")
-        return (self[i] for i in range(self.shape[0]))
 
     def __getitem__(self, index):
         if not self.shape:
@@ -448,44 +423,6 @@ class Dual:
         vp, vt = _parts(value, self.tag)
         self.primal[index] = vp
         self.tangent[index] = 0.0 if vt is None else vt
-
-    def sum(self, axis=None, keepdims=False):
-        """``np.sum`` of the dual."""
-        return np.sum(self, axis=axis, keepdims=keepdims)
-
-    def mean(self, axis=None, keepdims=False):
-        """``np.mean`` of the dual."""
-        return np.mean(self, axis=axis, keepdims=keepdims)
-
-    def max(self, axis=None, keepdims=False):
-        """``np.max`` of the dual (picked by primal)."""
-        return np.max(self, axis=axis, keepdims=keepdims)
-
-    def min(self, axis=None, keepdims=False):
-        """``np.min`` of the dual (picked by primal)."""
-        return np.min(self, axis=axis, keepdims=keepdims)
-
-    def reshape(self, *shape):
-        """``np.reshape`` of the dual."""
-        if len(shape) == 1:
-            shape = shape[0]
-        return np.reshape(self, shape)
-
-    def transpose(self, *axes):
-        """``np.transpose`` of the dual."""
-        return np.transpose(self, axes or None)
-
-    def ravel(self):
-        """``np.ravel`` of the dual."""
-        return np.ravel(self)
-
-    def squeeze(self, axis=None):
-        """``np.squeeze`` of the dual."""
-        return np.squeeze(self, axis=axis)
-
-    def dot(self, other):
-        """``np.dot`` of the dual and ``other``."""
-        return np.dot(self, other)
 
     def copy(self):
         """A copy (of primal and tangent)."""

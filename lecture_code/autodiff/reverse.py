@@ -41,6 +41,7 @@ import types
 
 import numpy as np
 
+from ._arraylike import ArrayMethods
 from . import rules
 from .rules import RULES, UFUNC_RULES, DomainError, check_domain
 
@@ -572,7 +573,7 @@ def _numpy_name(func):
     return f"{module}.{getattr(func, '__name__', func)}"
 
 
-class Variable:
+class Variable(ArrayMethods):
     """A value recorded on a reverse-mode tape (chapter *Forward and reverse mode*).
 
     Holds ``value`` (a float, an ndarray, or a dual number / outer Variable when
@@ -822,69 +823,12 @@ class Variable:
         return _shape(self.value)
 
     @property
-    def ndim(self):
-        return len(self.shape)
-
-    @property
-    def size(self):
-        return int(np.prod(self.shape))
-
-    @property
     def dtype(self):
         return np.result_type(_primal(self.value))
-
-    def __len__(self):
-        shape = self.shape
-        if not shape:
-            raise TypeError("len() of a 0-d (scalar) Variable")
-        return shape[0]
-
-    def __iter__(self):
-        if not self.shape:
-            raise TypeError("iteration over a 0-d (scalar) Variable")
-        return (self[i] for i in range(self.shape[0]))
 
     def __getitem__(self, index):
         from .numpy_vjps import getitem
         return getitem(self, index)
-
-    # --- array methods, all through the numpy functions -------------------------------
-    @property
-    def T(self):
-        return np.transpose(self)
-
-    def transpose(self, *axes):
-        return np.transpose(self, axes[0] if len(axes) == 1 else (axes or None))
-
-    def reshape(self, *shape):
-        return np.reshape(self, shape[0] if len(shape) == 1 else shape)
-
-    def ravel(self):
-        return np.ravel(self)
-
-    def flatten(self):
-        return np.ravel(self)
-
-    def squeeze(self, axis=None):
-        return np.squeeze(self, axis)
-
-    def sum(self, axis=None, keepdims=False):
-        return np.sum(self, axis=axis, keepdims=keepdims)
-
-    def mean(self, axis=None, keepdims=False):
-        return np.mean(self, axis=axis, keepdims=keepdims)
-
-    def max(self, axis=None, keepdims=False):
-        return np.max(self, axis=axis, keepdims=keepdims)
-
-    def min(self, axis=None, keepdims=False):
-        return np.min(self, axis=axis, keepdims=keepdims)
-
-    def dot(self, other):
-        return np.dot(self, other)
-
-    def clip(self, a_min=None, a_max=None):
-        return np.clip(self, a_min, a_max)
 
     # --- numpy dispatch ---------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
