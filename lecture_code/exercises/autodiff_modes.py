@@ -31,7 +31,7 @@ import math
 
 import numpy as np
 
-from lecture_code.exercises.core import Case, check
+from lecture_code.exercises.core import Case, as_float_array, check
 
 __all__ = [
     "check_adjoint_sweep",
@@ -44,15 +44,6 @@ __all__ = [
     "check_newton_minimise",
     "check_implicit_euler_step",
 ]
-
-
-def _array(got):
-    """The student's answer as a float array, or None if it cannot be one."""
-    try:
-        out = np.asarray(got, dtype=float)
-    except (TypeError, ValueError):
-        return None
-    return out
 
 
 def _compare_arrays(rtol, atol=1e-12, names=None):
@@ -71,7 +62,7 @@ def _compare_arrays(rtol, atol=1e-12, names=None):
         for k, (g, e) in enumerate(zip(parts_g, parts_e)):
             name = names[k] if names else "the result"
             e = np.asarray(e, dtype=float)
-            g = _array(g)
+            g = as_float_array(g)
             if g is None:
                 return f"{name} is not a number or an array of numbers."
             if g.shape != e.shape:
@@ -161,7 +152,7 @@ def check_softmax_vjp(softmax_vjp):
 
 def _diagnose_softmax(case, got):
     x, s, ybar = case.args
-    g = _array(got)
+    g = as_float_array(got)
     if g is None or g.shape != s.shape:
         return None
     if np.allclose(g, s * (1 - s) * ybar):
@@ -270,7 +261,7 @@ def _check_jacobian_from(student, side):
 
     def diagnose(case, got):
         J = case.args[0]
-        g = _array(got)
+        g = as_float_array(got)
         if g is not None and g.shape == J.T.shape and np.allclose(g, J.T):
             return ("that is Jᵀ: each "
                     + ("JVP is a COLUMN (stack with axis=1 or np.column_stack)."
@@ -368,7 +359,7 @@ def check_hvp(hvp):
 
     def diagnose(case, got):
         g, x, v = case.args
-        a = _array(got)
+        a = as_float_array(got)
         if a is None:
             return None
         if a.shape == x.shape and np.allclose(a, g(x)):
@@ -425,7 +416,7 @@ def check_newton_system(newton_system):
 
     def compare(case, got):
         F, _, x0 = case.args
-        x = _array(got)
+        x = as_float_array(got)
         if x is None or x.shape != x0.shape:
             return f"expected a root of shape {x0.shape}, got {got!r:.60}."
         residual = float(np.linalg.norm(F(x)))
@@ -435,7 +426,7 @@ def check_newton_system(newton_system):
 
     def diagnose(case, got):
         F, J, x0 = case.args
-        x = _array(got)
+        x = as_float_array(got)
         if x is not None and x.shape == x0.shape and np.allclose(x, x0):
             return "the start came back: update x inside the loop."
         return None
@@ -486,7 +477,7 @@ def check_newton_minimise(newton_minimise):
 
     def diagnose(case, got):
         grad, hess, x0 = case.args
-        x = _array(got)
+        x = as_float_array(got)
         if x is None or x.shape != x0.shape:
             return None
         if np.allclose(x, x0):
@@ -556,7 +547,7 @@ def check_implicit_euler_step(implicit_euler_step):
 
     def diagnose(case, got):
         f, jac, t, y, h = case.args
-        z = _array(got)
+        z = as_float_array(got)
         if z is None or z.shape != y.shape:
             return None
         if np.allclose(z, y + h * f(t, y)):

@@ -37,7 +37,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-__all__ = ["Case", "CaseOutcome", "CheckResult", "check", "compare_values"]
+__all__ = ["Case", "CaseOutcome", "CheckResult", "as_float_array", "check", "compare_values"]
 
 PASS, FAIL, ERROR, TODO = "pass", "fail", "error", "todo"
 _MAX_SHOWN = 3  # failing cases listed in a report; the rest are counted
@@ -201,6 +201,21 @@ class CheckResult:
             else:
                 body.append(line)
         return "\n".join([f"**{head}**", ""] + body)
+
+
+def as_float_array(got):
+    """A student's answer as a float array, or ``None`` if it cannot be one.
+
+    For ``diagnose`` functions, which look inside an answer to say what is wrong with it and
+    must never raise on it. Preface, section *How the exercises work*.
+
+    >>> as_float_array([1, 2]), as_float_array("a string")
+    (array([1., 2.]), None)
+    """
+    try:
+        return np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return None
 
 
 def _is_number(x) -> bool:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lecture_code.exercises.core import Case, check
+from lecture_code.exercises.core import Case, as_float_array, check
 from lecture_code.mixture import em_to_kmeans, hard_e_step, hard_m_step
 
 __all__ = ["check_assign_labels", "check_update_centers", "check_soft_assign",
@@ -37,13 +37,6 @@ __all__ = ["check_assign_labels", "check_update_centers", "check_soft_assign",
 
 def _sq_dists(X, centers):
     return ((np.asarray(X)[:, None, :] - np.asarray(centers)[None]) ** 2).sum(axis=2)
-
-
-def _as_array(got):
-    try:
-        return np.asarray(got, dtype=float)
-    except (TypeError, ValueError):
-        return None
 
 
 # ---------------------------------------------------------------------------------------
@@ -79,7 +72,7 @@ def check_assign_labels(assign_labels):
 
 def _diagnose_assign(case, got):
     X, centers = case.args
-    got = _as_array(got)
+    got = as_float_array(got)
     if got is None:
         return None
     d = _sq_dists(X, centers)
@@ -141,7 +134,7 @@ def check_update_centers(update_centers):
 
 def _diagnose_update(case, got):
     X, labels, centers = case.args
-    got = _as_array(got)
+    got = as_float_array(got)
     if got is None or got.shape != centers.shape:
         return None
     K = centers.shape[0]
@@ -202,7 +195,7 @@ def check_soft_assign(soft_assign):
 
 def _diagnose_soft(case, got):
     X, C, sigma = case.args
-    got = _as_array(got)
+    got = as_float_array(got)
     if got is None or got.shape != case.expected.shape:
         return None
     if np.any(np.isnan(got)):
@@ -262,7 +255,7 @@ def check_dsquared_probabilities(dsquared_probabilities):
 
 def _diagnose_dsquared(case, got):
     X, chosen = case.args
-    got = _as_array(got)
+    got = as_float_array(got)
     if got is None or got.shape != case.expected.shape:
         return None
     d = _sq_dists(X, chosen)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lecture_code.exercises.core import Case, check, compare_values
+from lecture_code.exercises.core import Case, as_float_array, check, compare_values
 from lecture_code.mixture import e_step, m_step, means_only_em, precision_cholesky
 
 __all__ = ["check_e_step", "check_m_step", "check_means_only_step", "check_run_em"]
@@ -76,13 +76,6 @@ def _mixture_case(seed, N, D, K, far=False):
     if far:
         X[:2] = 60.0  # every density underflows to 0 here: needs log space
     return X, weights, means, covs
-
-
-def _as_float_array(value):
-    try:
-        return np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        return None
 
 
 def _pair(got, names):
@@ -145,7 +138,7 @@ def _compare_e_step(case, got):
     resp, ll = got
     X, w, m, c = case.args
     ref_resp, ref_ll = case.expected
-    R = _as_float_array(resp)
+    R = as_float_array(resp)
     if R is None:
         return f"resp should be an array of numbers, got {type(resp).__name__}."
     if R.shape != ref_resp.shape:
@@ -166,7 +159,7 @@ def _compare_e_step(case, got):
         if np.allclose(R, unweighted, atol=1e-9) and not np.allclose(w, w[0]):
             return message + " The weights π_k are missing: add log π_k to the log-densities."
         return message
-    L = _as_float_array(ll)
+    L = as_float_array(ll)
     if L is None or L.size != 1:
         return ("loglik should be a single number (the sum over all points), got "
                 f"{type(ll).__name__}" + (f" of shape {L.shape}" if L is not None else "") + ".")
@@ -230,7 +223,7 @@ def _compare_m_step(case, got):
     K = resp.shape[1]
     ref_w, ref_m, ref_c = case.expected
     nk = resp.sum(axis=0)
-    arrays = [_as_float_array(a) for a in got]
+    arrays = [as_float_array(a) for a in got]
     for name, a, v in zip(["weights", "means", "covs"], arrays, got):
         if a is None:
             return f"{name} should be an array of numbers, got {type(v).__name__}."
@@ -344,7 +337,7 @@ def check_means_only_step(means_only_step):
 
 def _diagnose_means_only(case, got):
     x, mu, sigma = case.args
-    got = _as_float_array(got)
+    got = as_float_array(got)
     if got is None or got.shape != (2,):
         return None
     ref = np.asarray(case.expected)
@@ -396,7 +389,7 @@ def _compare_run_em(case, got):
     if message:
         return message
     n_iter = case.args[-1]
-    lls = _as_float_array(got[3])
+    lls = as_float_array(got[3])
     if lls is None or lls.ndim != 1:
         return "logliks should be a 1-D array (or list) with one number per iteration."
     if len(lls) != n_iter:
@@ -411,7 +404,7 @@ def _compare_run_em(case, got):
                 "in a step (check that the M-step uses the new responsibilities).")
     names = ["weights", "means", "covs", "logliks"]
     for name, g, e in zip(names, got, case.expected):
-        message = compare_values(_as_float_array(g), e, rtol=1e-6, atol=1e-8, what=name)
+        message = compare_values(as_float_array(g), e, rtol=1e-6, atol=1e-8, what=name)
         if message:
             return message
     return None
