@@ -270,12 +270,12 @@ def plot_difference_explorer(f: Callable, x: float, h: float, *, df: float,
     slider moves. ``df`` is the exact derivative ``f'(x)``; the divided differences come from
     :mod:`lecture_code.autodiff.finite_diff`. Returns the figure.
 
-    >>> import matplotlib; matplotlib.use("Agg")  # doctest: +SKIP
-    >>> import matplotlib.pyplot as plt  # doctest: +SKIP
-    >>> fig = plot_difference_explorer(lambda t: t**3, 1.0, 0.1, df=3.0)  # doctest: +SKIP
-    >>> len(fig.axes)  # doctest: +SKIP
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig = plot_difference_explorer(lambda t: t**3, 1.0, 0.1, df=3.0)
+    >>> len(fig.axes)
     2
-    >>> plt.close(fig)  # doctest: +SKIP
+    >>> plt.close(fig)
     """
     from lecture_code.autodiff import finite_diff as fd
 
