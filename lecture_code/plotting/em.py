@@ -36,7 +36,7 @@ import numpy as np
 from lecture_code.mixture import e_step, precision_cholesky, to_full
 from lecture_code.mixture.gaussian import check_covariance_type
 from lecture_code.plotting.mixture import (
-    component_colors, draw_mixture, plot_loglik_curves, scatter_responsibilities)
+    as_points_2d, component_colors, draw_mixture, plot_loglik_curves, scatter_responsibilities)
 
 __all__ = [
     "state_responsibilities",
@@ -178,9 +178,7 @@ def plot_em_state(ax, X, state, *, covariance_type: str = "full", title: str | N
     3.0
     >>> plt.close(fig)
     """
-    X = np.asarray(X, dtype=float)
-    if X.ndim != 2 or X.shape[1] != 2:
-        raise ValueError(f"X must be an (N, 2) array for a 2-D panel, got shape {X.shape}.")
+    X = as_points_2d(X, rows="N")
     resp = state_responsibilities(X, state, covariance_type)
     K = resp.shape[1]
     covs = to_full(np.asarray(state["covariances"], dtype=float), covariance_type,

@@ -26,18 +26,10 @@ from scipy.optimize import linear_sum_assignment
 
 from lecture_code.mixture.gaussian import to_full
 from lecture_code.plotting.mixture import (
-    component_colors, draw_mixture, scatter_labels, scatter_responsibilities)
+    as_points_2d, component_colors, draw_mixture, scatter_labels, scatter_responsibilities)
 
 __all__ = ["draw_centers", "align_labels", "plot_lloyd_iterations", "plot_objective",
            "plot_objective_by_seed", "plot_sigma_limit", "plot_kmeans_vs_mixture"]
-
-
-def _points(X):
-    X = np.asarray(X, dtype=float)
-    if X.ndim != 2 or X.shape[1] != 2:
-        raise ValueError(f"X must be an (n_points, 2) array for a 2-D figure; got shape "
-                         f"{X.shape}.")
-    return X
 
 
 def draw_centers(ax, centers, *, previous=None, colors=None, size: float = 200,
@@ -55,10 +47,10 @@ def draw_centers(ax, centers, *, previous=None, colors=None, size: float = 200,
     (2, 2)
     >>> plt.close(fig)
     """
-    centers = _points(centers)
+    centers = as_points_2d(centers)
     colors = component_colors(len(centers)) if colors is None else colors
     if previous is not None:
-        previous = _points(previous)
+        previous = as_points_2d(previous)
         if previous.shape != centers.shape:
             raise ValueError(f"previous must have the shape of centers {centers.shape}; got "
                              f"{previous.shape}.")
@@ -116,7 +108,7 @@ def plot_lloyd_iterations(X, history: Sequence[Mapping], steps: Sequence[int], *
     2
     >>> plt.close(fig)
     """
-    X = _points(X)
+    X = as_points_2d(X)
     steps = list(steps)
     if not steps or min(steps) < 0 or max(steps) >= len(history):
         raise ValueError(f"steps must be indices into history (0 to {len(history) - 1}); "
@@ -217,7 +209,7 @@ def plot_sigma_limit(X, results: Sequence[Mapping], *, xlabel: str = "$x_1$",
     2
     >>> plt.close(fig)
     """
-    X = _points(X)
+    X = as_points_2d(X)
     if not results:
         raise ValueError("results must be the non-empty list returned by em_to_kmeans.")
     fig, axes = plt.subplots(1, len(results), figsize=(4.0 * len(results), 3.8),
@@ -252,7 +244,7 @@ def plot_kmeans_vs_mixture(X, kmeans, mixture, *, truth=None, scores=None,
     2
     >>> plt.close(fig)
     """
-    X = _points(X)
+    X = as_points_2d(X)
     if scores is not None and len(scores) != 2:
         raise ValueError("scores must be a pair (k-means score, mixture score).")
     lo, hi = X.min(axis=0), X.max(axis=0)

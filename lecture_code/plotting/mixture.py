@@ -40,6 +40,7 @@ from lecture_code.mixture.gaussian import ellipse, log_density
 
 __all__ = [
     "COMPONENT_COLORS",
+    "as_points_2d",
     "component_colors",
     "draw_gaussian",
     "draw_mixture",
@@ -239,7 +240,7 @@ def scatter_labels(ax, X, labels, *, colors=None, s: float = 14, alpha: float = 
     2
     >>> plt.close(fig)
     """
-    X = _check_points(X)
+    X = as_points_2d(X)
     labels = np.asarray(labels)
     if labels.shape != (len(X),):
         raise ValueError(f"labels must have one entry per point ({len(X)},), got shape "
@@ -272,7 +273,7 @@ def scatter_responsibilities(ax, X, resp, *, colors=None, s: float = 14, **kwarg
     (2, 4)
     >>> plt.close(fig)
     """
-    X = _check_points(X)
+    X = as_points_2d(X)
     resp = np.asarray(resp, dtype=float)
     if resp.ndim != 2 or resp.shape[0] != len(X):
         raise ValueError(f"resp must have shape (n_points, n_components) = ({len(X)}, K), got "
@@ -287,10 +288,23 @@ def scatter_responsibilities(ax, X, resp, *, colors=None, s: float = 14, **kwarg
     return ax.scatter(X[:, 0], X[:, 1], c=np.clip(rgb, 0, 1), s=s, **kwargs)
 
 
-def _check_points(X):
+def as_points_2d(X, rows: str = "n_points"):
+    """``X`` as a float array of 2-D points, or a ``ValueError`` that names the shape it had.
+
+    Every 2-D clustering figure checks its data with this; ``rows`` is the name the message
+    gives the first axis (``"n_samples"`` in the scikit-learn chapter). Chapter
+    *Mixtures and the generative story*.
+
+    >>> as_points_2d([[0, 1], [2, 3]]).dtype
+    dtype('float64')
+    >>> as_points_2d(np.zeros((5, 3)))
+    Traceback (most recent call last):
+    ...
+    ValueError: X must be an (n_points, 2) array for a 2-D figure, got shape (5, 3).
+    """
     X = np.asarray(X, dtype=float)
     if X.ndim != 2 or X.shape[1] != 2:
-        raise ValueError(f"X must be an (n_points, 2) array for a 2-D scatter plot, got shape "
+        raise ValueError(f"X must be an ({rows}, 2) array for a 2-D figure, got shape "
                          f"{X.shape}.")
     return X
 

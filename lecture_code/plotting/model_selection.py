@@ -29,7 +29,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from lecture_code.mixture.gaussian import COVARIANCE_TYPES, to_full
-from lecture_code.plotting.mixture import draw_mixture, scatter_labels
+from lecture_code.plotting.mixture import as_points_2d, draw_mixture, scatter_labels
 
 __all__ = ["full_covariances", "plot_covariance_types", "plot_information_criteria",
            "plot_uncertainty"]
@@ -56,14 +56,6 @@ def full_covariances(model) -> np.ndarray:
     return to_full(model.covariances_, model.covariance_type, n_components=K, n_features=D)
 
 
-def _check_X(X) -> np.ndarray:
-    X = np.asarray(X, dtype=float)
-    if X.ndim != 2 or X.shape[1] != 2:
-        raise ValueError(f"X must be an (n_samples, 2) array for a 2-D figure, got shape "
-                         f"{X.shape}.")
-    return X
-
-
 def plot_covariance_types(X, models: Mapping[str, object], *, xlabel: str = "$x_1$",
                           ylabel: str = "$x_2$", n_std: Sequence[float] = (1, 2)):
     """One panel per covariance type: the data coloured by ``predict`` and each fit's ellipses.
@@ -87,7 +79,7 @@ def plot_covariance_types(X, models: Mapping[str, object], *, xlabel: str = "$x_
     ['full', 'tied', 'diag', 'spherical']
     >>> plt.close(fig)
     """
-    X = _check_X(X)
+    X = as_points_2d(X, rows="n_samples")
     if not models:
         raise ValueError("models is empty: give a dict {covariance_type: fitted mixture}.")
     for name, model in models.items():
@@ -186,7 +178,7 @@ def plot_uncertainty(ax, X, uncertainty, *, highlight=None, cmap: str = "viridis
     [0.0, 0.5, 1.0]
     >>> plt.close(fig)
     """
-    X = _check_X(X)
+    X = as_points_2d(X, rows="n_samples")
     uncertainty = np.asarray(uncertainty, dtype=float)
     if uncertainty.shape != (len(X),):
         raise ValueError(f"uncertainty must have one value per point ({len(X)},), got shape "
