@@ -31,7 +31,8 @@ import numpy as np
 from scipy.special import logsumexp as _logsumexp
 
 from lecture_code.exercises.core import Case, check
-from lecture_code.mixture import log_density, log_gaussian_prob, m_step, precision_cholesky
+from lecture_code.mixture import (
+    e_step, log_density, log_gaussian_prob, m_step, precision_cholesky)
 from lecture_code.mixture.gradient import marginal_log_likelihood
 
 __all__ = [
@@ -65,9 +66,17 @@ def _ref_log_joint(X, weights, means, covs):
                              "full") + np.log(weights)
 
 
+def _ref_e_step(X, weights, means, covs):
+    """(responsibilities (N, K), total log-likelihood) from lecture_code.mixture.e_step."""
+    X = np.asarray(X, dtype=float)
+    U = precision_cholesky(np.asarray(covs, dtype=float), "full")
+    mean_ll, log_resp = e_step(X, np.asarray(weights, dtype=float),
+                               np.asarray(means, dtype=float), U, "full")
+    return np.exp(log_resp), mean_ll * len(X)
+
+
 def _ref_responsibilities(X, weights, means, covs):
-    log_joint = _ref_log_joint(X, weights, means, covs)
-    return np.exp(log_joint - _logsumexp(log_joint, axis=1, keepdims=True))
+    return _ref_e_step(X, weights, means, covs)[0]
 
 
 def _ref_supervised_mle(X, y, K):

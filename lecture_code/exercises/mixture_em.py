@@ -27,7 +27,8 @@ from __future__ import annotations
 import numpy as np
 
 from lecture_code.exercises.core import Case, as_float_array, check, compare_values
-from lecture_code.mixture import e_step, m_step, means_only_em, precision_cholesky
+from lecture_code.exercises.mixture_basics import _ref_e_step
+from lecture_code.mixture import m_step, means_only_em
 
 __all__ = ["check_e_step", "check_m_step", "check_means_only_step", "check_run_em"]
 
@@ -35,15 +36,6 @@ __all__ = ["check_e_step", "check_m_step", "check_means_only_step", "check_run_e
 # ---------------------------------------------------------------------------------------
 # Reference solutions (built on lecture_code.mixture) and test inputs
 # ---------------------------------------------------------------------------------------
-def _ref_e_step(X, weights, means, covs):
-    """(responsibilities (N, K), total log-likelihood) from lecture_code.mixture.e_step."""
-    X = np.asarray(X, dtype=float)
-    U = precision_cholesky(np.asarray(covs, dtype=float), "full")
-    mean_ll, log_resp = e_step(X, np.asarray(weights, dtype=float),
-                               np.asarray(means, dtype=float), U, "full")
-    return np.exp(log_resp), mean_ll * len(X)
-
-
 def _ref_m_step(X, resp):
     """(weights, means, covs) from lecture_code.mixture.m_step, full, no regularisation."""
     return m_step(np.asarray(X, dtype=float), np.asarray(resp, dtype=float), 0.0, "full")
