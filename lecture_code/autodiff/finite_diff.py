@@ -130,8 +130,8 @@ def _as_vector_point(x, who):
 def difference_jacobian(f, x, h=None, kind="central"):
     """The Jacobian of ``f`` at ``x`` by divided differences, one column per input component.
 
-    Introduced in the chapter *Why derivatives, and why not divided differences* (and used by ``check_grads`` in
-    *Jacobians and Hessians*). The result has shape ``shape(f(x)) + shape(x)``; the step of
+    Introduced in the chapter *Why derivatives, and why not divided differences* (and used
+    by ``check_grads`` in *Jacobians and Hessians*). The result has shape ``shape(f(x)) + shape(x)``; the step of
     component ``i`` is scaled by ``max(1, |x_i|)``.
 
     >>> J = difference_jacobian(lambda v: np.array([v[0] * v[1], v[1]]), [2.0, 3.0])
