@@ -1,7 +1,7 @@
 """Divided differences: the derivative approximations that automatic differentiation replaces.
 
-Introduced in the chapter *Why derivatives, and why not divided differences*. Three difference quotients of ``f`` at ``x``
-with step ``h``:
+Introduced in the chapter *Why derivatives, and why not divided differences*. Three difference
+quotients of ``f`` at ``x`` with step ``h``:
 
 * forward   ``(f(x + h) - f(x)) / h``            truncation error O(h)
 * backward  ``(f(x) - f(x - h)) / h``            truncation error O(h)
@@ -65,8 +65,8 @@ def _step(h, x, kind):
 def forward_difference(f, x, h=None):
     """Forward difference ``(f(x + h) - f(x)) / h`` (error O(h)).
 
-    Introduced in the chapter *Why derivatives, and why not divided differences*. Without ``h`` the step is
-    ``sqrt(eps)·max(1, |x|)``.
+    Introduced in the chapter *Why derivatives, and why not divided differences*. Without ``h``
+    the step is ``sqrt(eps)·max(1, |x|)``.
 
     >>> round(forward_difference(lambda t: t**2, 1.0, 1e-3), 6)
     2.001
@@ -92,8 +92,8 @@ def backward_difference(f, x, h=None):
 def central_difference(f, x, h=None):
     """Central difference ``(f(x + h) - f(x - h)) / (2h)`` (error O(h²)).
 
-    Introduced in the chapter *Why derivatives, and why not divided differences*. Without ``h`` the step is
-    ``eps**(1/3)·max(1, |x|)``.
+    Introduced in the chapter *Why derivatives, and why not divided differences*. Without ``h``
+    the step is ``eps**(1/3)·max(1, |x|)``.
 
     >>> round(central_difference(lambda t: t**2, 1.0, 1e-3), 12)
     2.0
@@ -130,9 +130,9 @@ def _as_vector_point(x, who):
 def difference_jacobian(f, x, h=None, kind="central"):
     """The Jacobian of ``f`` at ``x`` by divided differences, one column per input component.
 
-    Introduced in the chapter *Why derivatives, and why not divided differences* (and used
-    by ``check_grads`` in *Jacobians and Hessians*). The result has shape ``shape(f(x)) + shape(x)``; the step of
-    component ``i`` is scaled by ``max(1, |x_i|)``.
+    Introduced in the chapter *Why derivatives, and why not divided differences* (and used by
+    ``check_grads`` in *Jacobians and Hessians*). The result has shape ``shape(f(x)) +
+    shape(x)``; the step of component ``i`` is scaled by ``max(1, |x_i|)``.
 
     >>> J = difference_jacobian(lambda v: np.array([v[0] * v[1], v[1]]), [2.0, 3.0])
     >>> np.round(J, 6).tolist()
@@ -163,8 +163,9 @@ def difference_jacobian(f, x, h=None, kind="central"):
 def difference_gradient(f, x, h=None, kind="central"):
     """The gradient of a scalar function ``f`` at ``x`` by divided differences.
 
-    Introduced in the chapter *Why derivatives, and why not divided differences*. Costs ``n`` (one-sided: ``n + 1``) or
-    ``2n`` (central) evaluations of ``f`` for ``n`` inputs, the cost that reverse mode avoids.
+    Introduced in the chapter *Why derivatives, and why not divided differences*. Costs ``n``
+    (one-sided: ``n + 1``) or ``2n`` (central) evaluations of ``f`` for ``n`` inputs, the cost
+    that reverse mode avoids.
 
     >>> np.round(difference_gradient(lambda v: v[0] ** 2 + 3 * v[1], [1.0, 5.0]), 6).tolist()
     [2.0, 3.0]
@@ -180,10 +181,10 @@ def difference_gradient(f, x, h=None, kind="central"):
 def difference_errors(f, x, hs, kind="central", exact=None):
     """Absolute error ``|D_h f(x) - f'(x)|`` of a divided difference for each step in ``hs``.
 
-    Introduced in the chapter *Why derivatives, and why not divided differences*: plotted on log-log axes against ``h``,
-    the truncation error falls with ``h`` while the round-off error rises. ``exact`` is the
-    exact derivative ``f'(x)``, as a number or as a function of ``x``. Returns an array shaped
-    like ``hs``.
+    Introduced in the chapter *Why derivatives, and why not divided differences*: plotted on
+    log-log axes against ``h``, the truncation error falls with ``h`` while the round-off error
+    rises. ``exact`` is the exact derivative ``f'(x)``, as a number or as a function of ``x``.
+    Returns an array shaped like ``hs``.
 
     >>> err = difference_errors(lambda t: t**3, 1.0, [1e-1, 1e-2], kind="central", exact=3.0)
     >>> np.round(err, 8).tolist()
@@ -206,13 +207,13 @@ def difference_errors(f, x, hs, kind="central", exact=None):
 def optimal_step(kind="forward", f_value=1.0, derivative=1.0):
     """The step that minimises truncation plus round-off error, in theory.
 
-    Introduced in the chapter *Why derivatives, and why not divided differences*. With round-off ``eps·|f|/h`` in each
-    evaluation, the total error of a one-sided difference is about ``h|f''|/2 + 2 eps|f|/h``,
-    minimised at ``h* = 2 sqrt(eps |f| / |f''|)``; for the central difference it is
-    ``h²|f'''|/6 + eps|f|/h``, minimised at ``h* = (3 eps |f| / |f'''|)**(1/3)``. Here
-    ``derivative`` is ``f''(x)`` (one-sided) or ``f'''(x)`` (central). With the defaults this
-    is ``2·sqrt(eps) ≈ 3e-8`` and ``(3 eps)**(1/3) ≈ 9e-6``: the orders ``sqrt(eps)`` and
-    ``eps**(1/3)`` of the rules of thumb.
+    Introduced in the chapter *Why derivatives, and why not divided differences*. With round-off
+    ``eps·|f|/h`` in each evaluation, the total error of a one-sided difference is about
+    ``h|f''|/2 + 2 eps|f|/h``, minimised at ``h* = 2 sqrt(eps |f| / |f''|)``; for the central
+    difference it is ``h²|f'''|/6 + eps|f|/h``, minimised at ``h* = (3 eps |f| /
+    |f'''|)**(1/3)``. Here ``derivative`` is ``f''(x)`` (one-sided) or ``f'''(x)`` (central).
+    With the defaults this is ``2·sqrt(eps) ≈ 3e-8`` and ``(3 eps)**(1/3) ≈ 9e-6``: the orders
+    ``sqrt(eps)`` and ``eps**(1/3)`` of the rules of thumb.
 
     >>> f"{optimal_step('forward'):.1e}", f"{optimal_step('central'):.1e}"
     ('3.0e-08', '8.7e-06')
@@ -230,7 +231,8 @@ def optimal_step(kind="forward", f_value=1.0, derivative=1.0):
 def measured_optimal_step(f, x, hs, kind="central", exact=None):
     """The step in ``hs`` with the smallest measured error, and that error: ``(h, error)``.
 
-    Introduced in the chapter *Why derivatives, and why not divided differences*, to compare with :func:`optimal_step`.
+    Introduced in the chapter *Why derivatives, and why not divided differences*, to compare
+    with :func:`optimal_step`.
 
     >>> h, err = measured_optimal_step(lambda t: t**3, 1.0, np.logspace(-12, -1, 45),
     ...                                kind="central", exact=3.0)

@@ -118,7 +118,9 @@ def _swap_last(x):
 
 
 def matmul(a, b):
-    """``a @ b`` recorded with its two VJPs ``g @ bᵀ`` and ``aᵀ @ g`` (chapter *Jacobians and Hessians*).
+    """``a @ b`` recorded with its two VJPs ``g @ bᵀ`` and ``aᵀ @ g``.
+
+    Introduced in the chapter *Jacobians and Hessians*.
 
     Follows ``np.matmul``: 1-D operands are promoted to a row (``a``) or column (``b``),
     leading dimensions broadcast.
@@ -381,7 +383,9 @@ def _plain_index(index):
 
 
 def getitem(x, index):
-    """``x[index]`` recorded: basic, integer-array and boolean indexing (chapter *Jacobians and Hessians*).
+    """``x[index]`` recorded: basic, integer-array and boolean indexing.
+
+    Introduced in the chapter *Jacobians and Hessians*.
 
     >>> from lecture_code.autodiff.reverse import vjp
     >>> _, pullback = vjp(lambda x: x[[0, 0, 2]], np.zeros(3))

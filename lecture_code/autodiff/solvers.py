@@ -1,10 +1,10 @@
 """Newton's method, optimisation and a stiff ODE solver, with derivatives from AD.
 
-Introduced in the chapter *Why derivatives, and why not divided differences* (Newton's method needs ``f'``) and used in
-*Applications*: Newton for ``f(x) = 0`` (scalar: slope by dual numbers; systems: Jacobian by
-``jacfwd``), minimisation by gradient descent and by Newton's method with the AD Hessian, and
-implicit Euler for stiff ODEs (each step solves a nonlinear system by Newton with the AD
-Jacobian).
+Introduced in the chapter *Why derivatives, and why not divided differences* (Newton's method
+needs ``f'``) and used in *Applications and discussion*: Newton for ``f(x) = 0`` (scalar: slope
+by dual numbers; systems: Jacobian by ``jacfwd``), minimisation by gradient descent and by
+Newton's method with the AD Hessian, and implicit Euler for stiff ODEs (each step solves a
+nonlinear system by Newton with the AD Jacobian).
 
 Example
 -------
@@ -29,7 +29,8 @@ __all__ = ["NewtonResult", "ConvergenceError", "newton", "newton_system", "newto
 class ConvergenceError(RuntimeError):
     """An iteration did not converge (or cannot continue: a zero slope, a singular Jacobian).
 
-    Introduced in the chapter *Why derivatives, and why not divided differences*; the message says what to try.
+    Introduced in the chapter *Why derivatives, and why not divided differences*; the message
+    says what to try.
     """
 
 
@@ -37,9 +38,9 @@ class ConvergenceError(RuntimeError):
 class NewtonResult:
     """The outcome of :func:`newton`: the root, the iterates and the residuals.
 
-    Introduced in the chapter *Why derivatives, and why not divided differences*. ``history`` holds every iterate from
-    ``x0`` on, ``residuals`` the matching ``|f(x)|``; ``iterations`` is the number of Newton
-    steps taken.
+    Introduced in the chapter *Why derivatives, and why not divided differences*. ``history``
+    holds every iterate from ``x0`` on, ``residuals`` the matching ``|f(x)|``; ``iterations`` is
+    the number of Newton steps taken.
 
     >>> r = newton(lambda x: x - 3.0, 0.0)
     >>> r.root, r.iterations, r.history
@@ -71,11 +72,11 @@ def _vector(x, who, name="x0"):
 def newton(f, x0, fprime=None, tol=1e-12, max_iter=50, raise_on_failure=True):
     """Newton's method ``x ← x − f(x)/f'(x)`` for a scalar equation ``f(x) = 0``.
 
-    Introduced in the chapter *Why derivatives, and why not divided differences*. ``fprime`` defaults to the exact slope
-    by dual numbers (:func:`~lecture_code.autodiff.dual.derivative`); pass your own (e.g. a
-    divided difference) to compare. Stops when ``|f(x)| <= tol`` and the last step was at
-    most ``tol·max(1, |x|)`` (both the residual and the iterate have settled), or when
-    ``f(x) == 0``. A zero slope, or no
+    Introduced in the chapter *Why derivatives, and why not divided differences*. ``fprime``
+    defaults to the exact slope by dual numbers
+    (:func:`~lecture_code.autodiff.dual.derivative`); pass your own (e.g. a divided difference)
+    to compare. Stops when ``|f(x)| <= tol`` and the last step was at most ``tol·max(1, |x|)``
+    (both the residual and the iterate have settled), or when ``f(x) == 0``. A zero slope, or no
     convergence in ``max_iter`` steps, raises :class:`ConvergenceError` (or, with
     ``raise_on_failure=False``, returns a result with ``converged=False``).
 
@@ -133,10 +134,10 @@ def _solve(A, b, who, x):
 def newton_system(F, x0, jac=None, tol=1e-10, max_iter=50, return_history=False):
     """Newton's method ``x ← x − J(x)⁻¹F(x)`` for a system ``F(x) = 0``, ``F: Rⁿ → Rⁿ``.
 
-    Introduced in the chapter *Applications and discussion*. ``jac`` defaults to ``jacfwd(F)`` (n forward
-    sweeps per iteration). Stops when ``‖F(x)‖ <= tol``; returns the root, or
-    ``(root, history)`` with every iterate when ``return_history``. A singular Jacobian or
-    no convergence raises :class:`ConvergenceError`.
+    Introduced in the chapter *Applications and discussion*. ``jac`` defaults to ``jacfwd(F)``
+    (n forward sweeps per iteration). Stops when ``‖F(x)‖ <= tol``; returns the root, or
+    ``(root, history)`` with every iterate when ``return_history``. A singular Jacobian or no
+    convergence raises :class:`ConvergenceError`.
 
     >>> F = lambda x: np.array([x[0] ** 2 - 4.0, x[0] * x[1] - 2.0])
     >>> newton_system(F, [1.0, 1.0]).round(12).tolist()
@@ -184,11 +185,11 @@ def _damped_newton_step(H, g):
 def newton_minimise(grad_f, hess_f, x0, tol=1e-10, max_iter=100, return_history=False):
     """Minimise with Newton's method ``x ← x − H(x)⁻¹∇f(x)`` (damped if H is not positive definite).
 
-    Introduced in the chapter *Applications and discussion*. ``grad_f`` and ``hess_f`` are functions of
-    ``x`` (e.g. ``grad(f)`` and ``hessian(f)``); with ``hess_f=None`` the Hessian is
-    ``jacfwd(grad_f)``. When the Hessian is not positive definite the step uses
-    ``H + λI`` with the smallest λ that makes it so (Levenberg damping), so every step goes
-    downhill. Stops when ``‖∇f(x)‖ <= tol``; returns ``x`` or ``(x, history)``.
+    Introduced in the chapter *Applications and discussion*. ``grad_f`` and ``hess_f`` are
+    functions of ``x`` (e.g. ``grad(f)`` and ``hessian(f)``); with ``hess_f=None`` the Hessian
+    is ``jacfwd(grad_f)``. When the Hessian is not positive definite the step uses ``H + λI``
+    with the smallest λ that makes it so (Levenberg damping), so every step goes downhill. Stops
+    when ``‖∇f(x)‖ <= tol``; returns ``x`` or ``(x, history)``.
 
     >>> g = lambda x: np.array([2 * (x[0] - 1), 4 * (x[1] + 2)])
     >>> h = lambda x: np.diag([2.0, 4.0])
@@ -219,12 +220,12 @@ def gradient_descent(grad_f, x0, step=1e-3, tol=1e-8, max_iter=1000, return_hist
                      f=None, shrink=0.5, armijo=1e-4):
     """Gradient descent ``x ← x − t∇f(x)``: fixed step ``t``, or backtracking if ``f`` is given.
 
-    Introduced in the chapter *Applications and discussion* (its zig-zag path on Rosenbrock's valley against
-    Newton's). With ``f`` the step starts at ``step`` each iteration and shrinks by
-    ``shrink`` until the Armijo condition ``f(x − t g) <= f(x) − armijo·t·‖g‖²`` holds. Stops
-    when ``‖∇f(x)‖ <= tol`` or after ``max_iter`` steps (slow convergence is the lesson, so
-    that is not an error); diverging iterates raise :class:`ConvergenceError`. Returns ``x``
-    or ``(x, history)``.
+    Introduced in the chapter *Applications and discussion* (its zig-zag path on Rosenbrock's
+    valley against Newton's). With ``f`` the step starts at ``step`` each iteration and shrinks
+    by ``shrink`` until the Armijo condition ``f(x − t g) <= f(x) − armijo·t·‖g‖²`` holds. Stops
+    when ``‖∇f(x)‖ <= tol`` or after ``max_iter`` steps (slow convergence is the lesson, so that
+    is not an error); diverging iterates raise :class:`ConvergenceError`. Returns ``x`` or ``(x,
+    history)``.
 
     >>> x = gradient_descent(lambda x: 2 * x, [1.0, -1.0], step=0.25, tol=1e-12, max_iter=100)
     >>> bool(np.abs(x).max() < 1e-12)
@@ -308,9 +309,9 @@ def implicit_euler(f, y0, t_span, h, tol=1e-12, max_newton=50):
 def explicit_euler(f, y0, t_span, h):
     """Explicit (forward) Euler ``y_{k+1} = y_k + h f(t_k, y_k)``, for comparison.
 
-    Introduced in the chapter *Applications and discussion*: on a stiff problem it blows up unless ``h`` is
-    tiny. Once the state overflows the remaining entries are NaN (no warnings). Returns
-    ``(t, y)``.
+    Introduced in the chapter *Applications and discussion*: on a stiff problem it blows up
+    unless ``h`` is tiny. Once the state overflows the remaining entries are NaN (no warnings).
+    Returns ``(t, y)``.
 
     >>> t, y = explicit_euler(lambda t, y: -y, [1.0], (0.0, 1.0), 0.5)
     >>> y[:, 0].tolist()

@@ -148,10 +148,10 @@ def fused_em_step(X, weights, means, prec_chol, covariance_type, reg_covar, bloc
                   shift=None):
     """One EM iteration in a single pass over X in row blocks: (mean log-likelihood, w, μ, Σ).
 
-    Introduced in the chapter *The EM algorithm* (the fast path of ``GaussianMixture.fit``). For each
-    block of rows it builds the quadratic features f(x) = [x_i x_j, x_i, 1] (data shifted by
-    ``shift``, default the mean of X, for accuracy), gets all K weighted log-densities with one
-    matmul ``Wᵀ f``, normalises them with a hand-written logsumexp over the K rows, and
+    Introduced in the chapter *The EM algorithm* (the fast path of ``GaussianMixture.fit``). For
+    each block of rows it builds the quadratic features f(x) = [x_i x_j, x_i, 1] (data shifted
+    by ``shift``, default the mean of X, for accuracy), gets all K weighted log-densities with
+    one matmul ``Wᵀ f``, normalises them with a hand-written logsumexp over the K rows, and
     accumulates the sufficient statistics N_k, Σ r x, Σ r x xᵀ with one more matmul ``f rᵀ``, so
     no N × K array is ever stored. Equal to ``e_step`` followed by ``m_step`` up to rounding.
 

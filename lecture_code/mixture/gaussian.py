@@ -137,8 +137,8 @@ def from_full(covariances, covariance_type):
 def precision_cholesky(covariances, covariance_type):
     """scikit-learn's ``precisions_cholesky_``: U with U Uᵀ = Σ⁻¹ (upper for full/tied), or 1/σ.
 
-    Introduced in the chapter *Mixtures in practice with scikit-learn*. Raises a ValueError telling the
-    user to increase ``reg_covar`` when a covariance is not positive definite.
+    Introduced in the chapter *Mixtures in practice with scikit-learn*. Raises a ValueError
+    telling the user to increase ``reg_covar`` when a covariance is not positive definite.
 
     >>> precision_cholesky(np.array([4.0]), "spherical").tolist()
     [0.5]
