@@ -143,7 +143,7 @@ def apply(name: str, *args) -> Value:
     if not all(isinstance(a, (Value, numbers.Real)) for a in args):
         return NotImplemented                  # lets Python raise its usual TypeError
     rule = RULES[name]
-    primals = [a.data if isinstance(a, Value) else _number(a, "operand") for a in args]
+    primals = [np.float64(a.data if isinstance(a, Value) else a) for a in args]
     check_domain(rule, *primals)
     with np.errstate(all="ignore"):
         out = float(rule.fn(*primals))
