@@ -27,6 +27,30 @@ def adjoint_sweep(x1, x2):
     return w5, w3_bar * x2 + w4_bar * math.cos(x1), w3_bar * x1
 
 
+def _topological(output, seen=None):
+    """Depth-first post-order (with ``seen=None``: no visited set, nodes may repeat)."""
+    order = []
+
+    def visit(node):
+        if seen is not None:
+            if id(node) in seen:
+                return
+            seen.add(id(node))
+        for parent, _ in node.parents:
+            visit(parent)
+        order.append(node)
+    visit(output)
+    return order
+
+
+def backward(output):
+    order = _topological(output, set())
+    output.grad = 1.0
+    for node in reversed(order):
+        for parent, local in node.parents:
+            parent.grad += node.grad * local
+
+
 def softmax_vjp(x, out, out_bar):
     return out * (out_bar - out_bar @ out)
 
@@ -78,6 +102,7 @@ def implicit_euler_step(f, jac, t, y, h):
 
 CHECKS = [
     (am.check_adjoint_sweep, adjoint_sweep),
+    (am.check_backward, backward),
     (am.check_softmax_vjp, softmax_vjp),
     (am.check_matvec_vjp, matvec_vjp),
     (am.check_jacobian_from_jvps, jacobian_from_jvps),
@@ -189,3 +214,68 @@ def test_implicit_euler_single_newton_iteration():
         return y - np.linalg.solve(np.eye(len(y)) - h * jac(t + h, y), G)
 
     _assert_fails_with(am.check_implicit_euler_step(once), "one Newton iteration")
+
+
+# --- build-your-own backward: each classic slip is named ------------------------------------
+def _sweep(order, output, accumulate=True, seed=True):
+    if seed:
+        output.grad = 1.0
+    for node in order:
+        for parent, local in node.parents:
+            if accumulate:
+                parent.grad += node.grad * local
+            else:
+                parent.grad = node.grad * local
+
+
+def test_backward_overwrite_is_diagnosed():
+    def overwrite(output):
+        _sweep(reversed(_topological(output, set())), output, accumulate=False)
+    _assert_fails_with(am.check_backward(overwrite), "SUM over its uses", "+=")
+
+
+def test_backward_forward_order_is_diagnosed():
+    def forward_order(output):
+        _sweep(_topological(output, set()), output)
+    _assert_fails_with(am.check_backward(forward_order), "wrong order (inputs first)")
+
+
+def test_backward_breadth_first_without_sorting_is_diagnosed():
+    def breadth_first(output):
+        queue, seen = [output], {id(output)}
+        output.grad = 1.0
+        while queue:
+            node = queue.pop(0)
+            for parent, local in node.parents:
+                parent.grad += node.grad * local
+                if id(parent) not in seen:
+                    seen.add(id(parent))
+                    queue.append(parent)
+    _assert_fails_with(am.check_backward(breadth_first), "wrong order",
+                       "every node that uses it")
+
+
+def test_backward_visiting_twice_is_diagnosed():
+    def twice(output):
+        _sweep(reversed(_topological(output, None)), output)
+    _assert_fails_with(am.check_backward(twice), "visited twice", "set of visited nodes")
+
+
+def test_backward_missing_seed_is_diagnosed():
+    def no_seed(output):
+        _sweep(reversed(_topological(output, set())), output, seed=False)
+    _assert_fails_with(am.check_backward(no_seed), "output.grad = 1.0")
+
+
+def test_backward_reference_agrees_with_value_backward():
+    from lecture_code.autodiff.simple import Value
+    for _, output in am._backward_graphs():
+        output.backward()
+        assert [n.grad for n in am._nodes(output)] == pytest.approx(am._adjoints(output),
+                                                                    rel=1e-14)
+    assert Value  # the graphs are built from the simple Value class
+
+
+def test_backward_checker_report_does_not_show_the_solution():
+    text = str(am.check_backward(lambda output: None))
+    assert "wrong grad" in text and "+=" not in text and "def " not in text

@@ -2,7 +2,7 @@
 Hessians* and *Applications and discussion*.
 
 Introduced in the chapter *Forward and reverse mode* (``check_adjoint_sweep``,
-``check_softmax_vjp``, ``check_matvec_vjp``), used in *Jacobians and Hessians*
+``check_backward``, ``check_softmax_vjp``, ``check_matvec_vjp``), used in *Jacobians and Hessians*
 (``check_jacobian_from_jvps``, ``check_jacobian_from_vjps``, ``check_hvp``) and
 *Applications and discussion* (``check_newton_system``, ``check_newton_minimise``,
 ``check_implicit_euler_step``).
@@ -35,6 +35,7 @@ from lecture_code.exercises.core import Case, as_float_array, check
 
 __all__ = [
     "check_adjoint_sweep",
+    "check_backward",
     "check_softmax_vjp",
     "check_matvec_vjp",
     "check_jacobian_from_jvps",
@@ -117,6 +118,148 @@ def _diagnose_adjoint(case, got):
     if math.isclose(b1, x1) and math.isclose(b2, x2 + math.cos(x1)):
         return "x1_bar and x2_bar are swapped."
     return None
+
+
+# --- build-your-own reverse mode: backward(output) for lecture_code.autodiff.simple.Value ---
+def _nodes(output):
+    """Every node of the graph of ``output``, each once, in a fixed order (depth first)."""
+    seen, nodes, stack = set(), [], [output]
+    while stack:
+        node = stack.pop()
+        if id(node) not in seen:
+            seen.add(id(node))
+            nodes.append(node)
+            stack.extend(parent for parent, _ in reversed(node.parents))
+    return nodes
+
+
+def _adjoints(output):
+    """∂output/∂node for every node of :func:`_nodes`, by the chain rule run *forwards*.
+
+    Independent of any backward sweep: for each node n, d(output)/dn is propagated from n
+    to the output through the parents' local derivatives (memoised recursion).
+    """
+    def tangent(node, seed, memo):
+        if node is seed:
+            return 1.0
+        if id(node) not in memo:
+            memo[id(node)] = sum(local * tangent(p, seed, memo) for p, local in node.parents)
+        return memo[id(node)]
+    return [tangent(output, n, {}) for n in _nodes(output)]
+
+
+def _slip(output, slip):
+    """The grads a backward pass with the classic ``slip`` leaves (on a fresh copy)."""
+    import copy
+    output = copy.deepcopy(output)
+    for node in _nodes(output):
+        node.grad = 0.0
+    order = []
+
+    def visit(node, seen):
+        if seen is not None and id(node) in seen:
+            return
+        if seen is not None:
+            seen.add(id(node))
+        for parent, _ in node.parents:
+            visit(parent, seen)
+        order.append(node)
+    visit(output, None if slip == "twice" else set())
+    sweep = {"forward": order, "first-reached": _nodes(output)}.get(slip, order[::-1])
+    if slip != "no seed":
+        output.grad = 1.0
+    for node in sweep:
+        for parent, local in node.parents:
+            if slip == "overwrite":
+                parent.grad = node.grad * local
+            else:
+                parent.grad += node.grad * local
+    return [n.grad for n in _nodes(output)]
+
+
+_SLIPS = {
+    "overwrite": "a node used twice keeps only ONE contribution: its adjoint is the SUM over "
+                 "its uses, so accumulate with parent.grad += ..., do not overwrite with =.",
+    "forward": "the sweep runs in the wrong order (inputs first): walk the topological order "
+               "REVERSED, from the output back to the inputs.",
+    "first-reached": "the sweep runs in the wrong order: a node is passed on before every "
+                     "node that uses it has added its contribution. Sort the graph "
+                     "topologically first and walk that order reversed.",
+    "twice": "a node is visited twice: a node reached along two paths appears twice in your "
+             "order, so its adjoint is passed on twice. Keep a set of visited nodes.",
+    "no seed": "every grad is 0: seed the sweep with output.grad = 1.0.",
+}
+
+
+def _backward_graphs():
+    from lecture_code.autodiff.simple import Value, sin
+    x1, x2 = Value(1.5), Value(0.5)
+    yield "the lecture's f = x1·x2 + sin(x1) at (1.5, 0.5)", x1 * x2 + sin(x1)
+    x = Value(0.7)
+    a = x * x
+    b = sin(a)
+    yield "a diamond: a = x·x, y = a·sin(a) + x at x = 0.7", a * b + x
+    x = Value(1.2)
+    y = x
+    for _ in range(3):
+        y = 0.5 * y * y + x
+    yield "a chain that reuses x: y ← y²/2 + x three times, x = 1.2", y
+    x = Value(2.0)
+    yield "the output is the input: y = x", x
+
+
+def check_backward(backward):
+    """Check ``backward(output)``: fill in ``grad`` of every node of a Value graph.
+
+    Introduced in the chapter *Forward and reverse mode*. ``output`` is a
+    :class:`lecture_code.autodiff.simple.Value`; each node has ``.grad`` and ``.parents``, a
+    tuple of ``(parent, local_derivative)`` pairs. After ``backward(output)`` every node's
+    ``grad`` must be ∂output/∂node. The checker recognises the classic slips: overwriting
+    an adjoint instead of accumulating it, sweeping in the wrong order, visiting a node
+    twice, forgetting the seed. A wrong attempt, which overwrites:
+
+    >>> def backward(output):
+    ...     output.grad = 1.0
+    ...     stack = [output]
+    ...     while stack:
+    ...         node = stack.pop()
+    ...         for parent, local in node.parents:
+    ...             parent.grad = node.grad * local
+    ...             stack.append(parent)
+    >>> result = check_backward(backward)
+    >>> bool(result), "accumulate with parent.grad +=" in str(result)
+    (False, True)
+    """
+    cases = [Case((output,), _adjoints(output), label=label)
+             for label, output in _backward_graphs()]
+
+    def compare(case, got):
+        grads = [n.grad for n in _nodes(case.args[0])]
+        if not all(isinstance(g, (int, float)) for g in grads):
+            return "every node's grad should be a number."
+        wrong = [k for k, (g, e) in enumerate(zip(grads, case.expected))
+                 if not math.isclose(g, e, rel_tol=1e-12, abs_tol=1e-12)]
+        if not wrong:
+            return None
+        node = _nodes(case.args[0])[wrong[0]]
+        return (f"{len(wrong)} of {len(grads)} nodes have a wrong grad, e.g. the node with "
+                f"data {node.data:.6g}: grad {node.grad!r}, expected {case.expected[wrong[0]]!r}.")
+
+    def diagnose(case, got):
+        grads = [n.grad for n in _nodes(case.args[0])]
+        for slip, message in _SLIPS.items():
+            expected = _slip(case.args[0], slip)
+            if expected != case.expected and all(
+                    math.isclose(g, e, rel_tol=1e-12, abs_tol=1e-12)
+                    for g, e in zip(grads, expected)):
+                return message
+        return None
+
+    return check(backward, cases, name="backward", compare=compare, diagnose=diagnose,
+                 hint="first order the nodes topologically (each after its parents, each "
+                      "once), then seed the output with 1 and walk that order from the "
+                      "output back, adding each node's adjoint times the local derivative "
+                      "into its parents' adjoints.")
 
 
 def _softmax(x):
