@@ -212,7 +212,7 @@ def check_backward(backward):
     """Check ``backward(output)``: fill in ``grad`` of every node of a Value graph.
 
     Introduced in the chapter *Forward and reverse mode*. ``output`` is a
-    :class:`lecture_code.autodiff.simple.Value`; each node has ``.grad`` and ``.parents``, a
+    :class:`~lecture_code.autodiff.simple.reverse.Value`; each node has ``.grad`` and ``.parents``, a
     tuple of ``(parent, local_derivative)`` pairs. After ``backward(output)`` every node's
     ``grad`` must be ∂output/∂node. The checker recognises the classic slips: overwriting
     an adjoint instead of accumulating it, sweeping in the wrong order, visiting a node

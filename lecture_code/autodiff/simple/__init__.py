@@ -1,7 +1,7 @@
 """The readable automatic differentiation of the book: each idea on one screen.
 
-Introduced in the chapters *Three ways to build AD* (:mod:`.source`, source transformation)
-and *Forward and reverse mode* (:mod:`.reverse`, a scalar reverse mode). These modules are
+Introduced in the chapters *Three ways to build AD* (:mod:`~lecture_code.autodiff.simple.source`, source transformation)
+and *Forward and reverse mode* (:mod:`~lecture_code.autodiff.simple.reverse`, a scalar reverse mode). These modules are
 what the chapters show whole; the fast library, :mod:`lecture_code.autodiff`, does the same
 work faster and more generally, and the tests check that the two agree.
 

@@ -133,7 +133,7 @@ class Value:
 def apply(name: str, *args) -> Value:
     """Apply the rule ``RULES[name]`` to Values and numbers; record the local derivatives.
 
-    Chapter *Forward and reverse mode*. Raises :class:`~lecture_code.autodiff.DomainError`
+    Chapter *Forward and reverse mode*. Raises :class:`~lecture_code.autodiff.rules.DomainError`
     where the derivative does not exist (``log`` of a non-positive number, ...).
 
     >>> y = apply("multiply", Value(3.0), 2.0)

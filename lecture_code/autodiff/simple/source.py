@@ -1,7 +1,7 @@
 """Source transformation on a few screens: derivative programs written from a function's text.
 
 Introduced in the chapter *Three ways to build AD*. :func:`source_transform` reads a Python
-function with :mod:`ast`, walks its syntax tree and *writes a new Python function* that
+function with ``ast``, walks its syntax tree and *writes a new Python function* that
 computes the derivative alongside the value; ``.source`` is that program, printable.
 
 The language is small on purpose: assignments (also ``+=``), ``+ - * / **``, unary minus,
@@ -317,7 +317,7 @@ class Generated:
     """A derivative program written by :func:`source_transform`; call it, print ``.source``.
 
     Chapter *Three ways to build AD*. Errors of the generated code (``math.log(0.0)``,
-    division by zero) are raised as :class:`~lecture_code.autodiff.DomainError`.
+    division by zero) are raised as :class:`~lecture_code.autodiff.rules.DomainError`.
 
     >>> def f(x):
     ...     return x * x
