@@ -68,7 +68,7 @@ def plot_decision_boundary(ax, scores, X, labels, *, resolution: int = 200, marg
     ax.set_xlabel("$x_1$", fontsize=FONTSIZE)
     ax.set_ylabel("$x_2$", fontsize=FONTSIZE)
     ax.tick_params(labelsize=FONTSIZE)
-    ax.legend(fontsize=FONTSIZE, loc="lower left")
+    ax.legend(fontsize=FONTSIZE, loc="best")
     if title:
         ax.set_title(title, fontsize=FONTSIZE + 1)
     return boundary
