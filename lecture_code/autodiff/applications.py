@@ -114,6 +114,12 @@ class TrainedMLP:
 
     Chapter *Applications and discussion*. ``scores(X)``, ``predict(X)`` (labels 0/1) and
     ``accuracy(X, labels)`` evaluate it.
+
+    >>> model = TrainedMLP(np.r_[1.0, 0.0, 0.0, 1.0, 0.0], n_hidden=1, losses=np.array([0.7]))
+    >>> model.predict(np.array([[2.0, 0.0], [-2.0, 0.0]])).tolist()    # sign of tanh(x1)
+    [1, 0]
+    >>> model.accuracy([[2.0, 0.0], [-2.0, 0.0]], [1, 1])
+    0.5
     """
 
     params: np.ndarray
