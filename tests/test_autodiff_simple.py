@@ -245,6 +245,8 @@ def test_reverse_program_reads_old_values_after_overwrites():
     ("    return max(x, 1.0)", "calls of max"),
     ("    return x[0]", "indexing"),
     ("    return x + a", "the name 'a' before it is assigned"),
+    ("    s += x\n    return s", "the name 's' before it is assigned"),
+    ("    for i in range(2):\n        return x\n    return x", "'Return' statements"),
     ("    y = 1.0", "does not end in 'return'"),
 ])
 @pytest.mark.parametrize("mode", ["forward", "reverse"])

@@ -171,8 +171,7 @@ class _Program:
     def statements(self, stmts):
         for s in stmts:
             if isinstance(s, ast.AugAssign):
-                s = ast.Assign([s.target], ast.BinOp(ast.Name(s.target.id), s.op, s.value),
-                               lineno=s.lineno)
+                s = ast.Assign([s.target], ast.BinOp(s.target, s.op, s.value), lineno=s.lineno)
             if isinstance(s, ast.Assign):
                 self.assign(s.targets[0].id, s.value)
             else:
