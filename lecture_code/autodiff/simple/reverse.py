@@ -25,6 +25,7 @@ Example
 """
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
 
@@ -33,6 +34,9 @@ import numpy as np
 from ..rules import RULES, DomainError, check_domain
 
 __all__ = ["Value", "grad", "sin", "cos", "exp", "log", "tanh", "sqrt"]
+
+# Whether rules.check_domain is told which arguments are differentiated (newer rules.py).
+_DOMAIN_ACTIVE = "active" in inspect.signature(check_domain).parameters
 
 
 def _number(x, what: str) -> float:
@@ -144,7 +148,8 @@ def apply(name: str, *args) -> Value:
         return NotImplemented                  # lets Python raise its usual TypeError
     rule = RULES[name]
     primals = [np.float64(a.data if isinstance(a, Value) else a) for a in args]
-    check_domain(rule, *primals)
+    active = [isinstance(a, Value) for a in args]      # x ** 2: only x is differentiated
+    check_domain(rule, *primals, **({"active": active} if _DOMAIN_ACTIVE else {}))
     with np.errstate(all="ignore"):
         out = float(rule.fn(*primals))
         parents = [(a, float(partial(*primals, out)))     # partials only for Values
