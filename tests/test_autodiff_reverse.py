@@ -248,7 +248,7 @@ def test_float_domain_errors_are_clear():
         vjp(lambda x: 1.0 / x, 0.0)
     with pytest.raises(DomainError, match="sqrt is only differentiable"):
         vjp(np.sqrt, 0.0)
-    with pytest.raises(DomainError, match="power .* not defined"):
+    with pytest.raises(DomainError, match="negative base to a non-integer power"):
         vjp(lambda x: x ** 0.5, -4.0)
     with pytest.raises(DomainError, match="arcsin is only differentiable"):
         vjp(np.arcsin, 1.0)

@@ -129,28 +129,6 @@ def _unary(rule, x):
     return _make(out, rule.partials[0](p, out) * t, tag)
 
 
-def _power_domain(ap, bp, at, bt):
-    base = np.asarray(primal_value(ap), dtype=float)
-    expo = np.asarray(primal_value(bp), dtype=float)
-    if bt is not None and (base <= 0).any():
-        raise DomainError(
-            f"x**y with a dual exponent y needs a positive base x (the derivative in y is "
-            f"x**y·log(x)), got x = {float(base[base <= 0].flat[0]) if base.ndim else float(base):g}. "
-            "Use exp(y * log(x)) only for x > 0, or keep the exponent a constant.")
-    if at is not None:
-        b, e = np.broadcast_arrays(base, expo)
-        bad_neg = (b < 0) & (e != np.round(e))
-        bad_zero = (b == 0) & (e < 1) & (e != 0)
-        if bad_neg.any():
-            raise DomainError(f"a negative base to a non-integer power is not a real number: "
-                              f"{float(b[bad_neg].flat[0]):g}**{float(e[bad_neg].flat[0]):g}. "
-                              "Use an integer exponent or a positive base.")
-        if bad_zero.any():
-            raise DomainError(f"x**{float(e[bad_zero].flat[0]):g} has no derivative at x = 0 "
-                              "(its slope is infinite there). Keep x away from 0, e.g. "
-                              "(x + eps)**p.")
-
-
 def _lift(x):
     """An object array of duals and numbers (what ``np.array([d1, d2])`` makes) as one dual."""
     if isinstance(x, np.ndarray) and x.dtype == object:
@@ -168,14 +146,8 @@ def _binary(rule, a, b):
     ap, at = _parts(a, tag)
     bp, bt = _parts(b, tag)
     if rule.domain is not None:
-        check_domain(rule, ap, bp)
-    name = rule.name
-    if name == "power":
-        _power_domain(ap, bp, at, bt)
-        if bt is None and not isinstance(bp, Dual) and np.all(np.asarray(bp) == 0):
-            # x**0 is the constant 1 (the rule's partial would evaluate 0 * x**-1).
-            return _make(ap ** bp, 0.0 * at, tag)
-    op = _OPERATORS.get(name)
+        check_domain(rule, ap, bp, active=(at is not None, bt is not None))
+    op = _OPERATORS.get(rule.name)
     out = op(ap, bp) if op is not None else rule.fn(ap, bp)
     tangent = None
     if at is not None:

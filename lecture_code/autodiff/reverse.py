@@ -335,6 +335,7 @@ class _FloatMath:
     divide = true_divide = operator.truediv
     power = operator.pow
     negative, positive = operator.neg, operator.pos
+    equal = operator.eq
 
     @staticmethod
     def exp2(x):
@@ -400,8 +401,8 @@ _FLOAT_RULES = {name: _FloatRule(rule) for name, rule in RULES.items()}
 _FLOAT_RULES.update({rule.fn: _FLOAT_RULES[name] for name, rule in RULES.items()})
 
 
-def _float_domain_error(rule, args, exc):
-    check_domain(rule, *args)                    # raises the rule's own message if it has one
+def _float_domain_error(rule, args, exc, active=None):
+    check_domain(rule, *args, active=active)     # raises the rule's own message if it has one
     shown = ", ".join(f"{a:g}" for a in args)
     raise DomainError(f"{rule.name} or its derivative is not defined at {shown} "
                       f"({exc}). Check the input values.") from None
@@ -422,6 +423,9 @@ def _record_unary_float(fr, x, a):
 
 def _record_binary_float(fr, x, y, a, b):
     """Scalar node for ``fr(a, b)`` where ``x``/``y`` are Variables or constants."""
+    if fr is _POW and type(y) is Variable and a <= 0.0:
+        # 0**y at y <= 0 evaluates without an exception but has no derivative in y.
+        check_domain(fr.rule, a, b, active=(type(x) is Variable, True))
     try:
         out = fr.fn(a, b)
         if type(out) is not float:
@@ -433,7 +437,7 @@ def _record_binary_float(fr, x, y, a, b):
             da = p[0](a, b, out) if type(x) is Variable else 0.0
             db = p[1](a, b, out) if type(y) is Variable else 0.0
     except (ValueError, ZeroDivisionError, OverflowError) as exc:
-        _float_domain_error(fr.rule, (a, b), exc)
+        _float_domain_error(fr.rule, (a, b), exc, (type(x) is Variable, type(y) is Variable))
     if type(x) is Variable:
         if type(y) is Variable:
             return _variable(out, x.tape, (x.index, da, y.index, db))
@@ -469,7 +473,8 @@ def apply_rule(rule, args):
         if rule.nargs == 1:
             return _record_unary_float(fr, args[0], values[0])
         return _record_binary_float(fr, *args, *values)
-    check_domain(rule, *values)
+    check_domain(rule, *values, active=tuple(type(a) is Variable and a.tape is tape
+                                             for a in args))
     out = rule.fn(*values)
     if len(args) == 2 and args[0] is args[1] and type(args[0]) is Variable:
         # x * x, x + x: one VJP with the two partials added (one adjoint array, not two).

@@ -82,7 +82,7 @@ def _where_bad(cond, x) -> str:
     return f"{float(first):g}"
 
 
-def _log_domain(x):
+def _log_domain(x, active=None):
     bad = _where_bad(lambda v: v <= 0, x)
     if bad:
         return (f"log is only differentiable for positive inputs, got {bad}. "
@@ -90,7 +90,7 @@ def _log_domain(x):
     return None
 
 
-def _log1p_domain(x):
+def _log1p_domain(x, active=None):
     bad = _where_bad(lambda v: v <= -1, x)
     if bad:
         return (f"log1p is only differentiable for inputs above -1, got {bad}. "
@@ -98,7 +98,7 @@ def _log1p_domain(x):
     return None
 
 
-def _cbrt_domain(x):
+def _cbrt_domain(x, active=None):
     bad = _where_bad(lambda v: v == 0, x)
     if bad:
         return ("cbrt is only differentiable away from 0: its slope 1/(3·cbrt(x)²) is "
@@ -106,7 +106,7 @@ def _cbrt_domain(x):
     return None
 
 
-def _sqrt_domain(x):
+def _sqrt_domain(x, active=None):
     bad = _where_bad(lambda v: v <= 0, x)
     if bad:
         return (f"sqrt is only differentiable for positive inputs, got {bad} "
@@ -115,7 +115,7 @@ def _sqrt_domain(x):
     return None
 
 
-def _div_domain(x, y):
+def _div_domain(x, y, active=None):
     bad = _where_bad(lambda v: v == 0, y)
     if bad:
         return ("division by zero: the denominator is 0, so neither the quotient nor its "
@@ -124,7 +124,7 @@ def _div_domain(x, y):
 
 
 def _unit_interval_domain(name):
-    def check(x):
+    def check(x, active=None):
         bad = _where_bad(lambda v: np.abs(v) >= 1, x)
         if bad:
             return (f"{name} is only differentiable for -1 < x < 1, got {bad}.")
@@ -132,15 +132,48 @@ def _unit_interval_domain(name):
     return check
 
 
-def _arccosh_domain(x):
+def _arccosh_domain(x, active=None):
     bad = _where_bad(lambda v: v <= 1, x)
     if bad:
         return f"arccosh is only differentiable for x > 1, got {bad}."
     return None
 
 
-def _reciprocal_domain(x):
+def _reciprocal_domain(x, active=None):
     return _div_domain(1.0, x)
+
+
+def _power_domain(x, y, active=None):
+    """Where ``x**y`` has no derivative, for the arguments being differentiated.
+
+    ``active = (x_active, y_active)`` says which arguments carry a derivative (both when
+    None). Differentiating in the base ``x`` needs a real value and a finite slope
+    ``y·x**(y-1)``: no negative base to a non-integer power, and at ``x = 0`` only
+    ``y = 0`` (``x**0`` is the constant 1) or ``y >= 1``. Differentiating in the exponent
+    ``y`` (slope ``x**y·log(x)``) needs ``x > 0``, or ``x = 0`` with ``y > 0`` (``0**y = 0``
+    there, slope 0). A base that is a constant negative number with an integer exponent
+    (``(-2.0)**n`` in ``x``) is fine.
+    """
+    x_active, y_active = (True, True) if active is None else active
+    base, expo = np.broadcast_arrays(_value(x), _value(y))
+    if x_active:
+        bad = (base < 0) & (expo != np.round(expo))
+        if bad.any():
+            return (f"a negative base to a non-integer power is not a real number: "
+                    f"{float(base[bad].flat[0]):g}**{float(expo[bad].flat[0]):g}. "
+                    "Use an integer exponent or a positive base.")
+        bad = (base == 0) & (expo < 1) & (expo != 0)
+        if bad.any():
+            return (f"x**{float(expo[bad].flat[0]):g} has no derivative at x = 0 (its slope "
+                    "is infinite there). Keep x away from 0, e.g. (x + eps)**p.")
+    if y_active:
+        bad = (base < 0) | ((base == 0) & (expo <= 0))
+        if bad.any():
+            return (f"x**y differentiated in the exponent y needs a positive base x (the "
+                    f"derivative in y is x**y·log(x)), got x = {float(base[bad].flat[0]):g}, "
+                    f"y = {float(expo[bad].flat[0]):g}. Use a positive base, or keep the "
+                    "exponent a constant.")
+    return None
 
 
 def _sign(x):
@@ -195,9 +228,13 @@ _rules = [
     Rule("multiply", np.multiply, (lambda x, y, z: y, lambda x, y, z: x), latex=r"x y"),
     Rule("divide", np.divide, (lambda x, y, z: 1 / y, lambda x, y, z: -z / y),
          _div_domain, r"x / y"),
+    # x**0 is the constant 1 (slope 0 also at x = 0), and 0**y = 0 for y > 0 (slope 0 in y):
+    # the np.equal terms only move the evaluation point where the factor in front is 0
+    # (JAX's rule does the same); elsewhere they add 0.
     Rule("power", np.power,
-         (lambda x, y, z: y * x ** (y - 1), lambda x, y, z: z * np.log(x)),
-         latex=r"x^y"),
+         (lambda x, y, z: y * x ** (y - 1 + np.equal(y, 0)),
+          lambda x, y, z: z * np.log(x + np.equal(x, 0) * (y > 0))),
+         _power_domain, r"x^y"),
     Rule("maximum", np.maximum,
          (lambda x, y, z: 1.0 * (x >= y), lambda x, y, z: 1.0 * (x < y)), latex=r"\max(x, y)"),
     Rule("minimum", np.minimum,
@@ -250,8 +287,12 @@ def rule_for(name_or_ufunc) -> Rule:
         f"Supported elementwise functions: {', '.join(sorted(RULES))}.")
 
 
-def check_domain(rule: Rule, *args) -> None:
+def check_domain(rule: Rule, *args, active=None) -> None:
     """Raise :class:`DomainError` if ``rule``'s derivative does not exist at ``args``.
+
+    ``active`` (one bool per argument, all True when None) says which arguments are being
+    differentiated: ``x**y`` needs ``x > 0`` only when ``y`` is (every mode passes it, so
+    every mode agrees on where a derivative exists).
 
     >>> check_domain(RULES["log"], 0.0)
     Traceback (most recent call last):
@@ -259,6 +300,6 @@ def check_domain(rule: Rule, *args) -> None:
     lecture_code.autodiff.rules.DomainError: log is only differentiable for positive inputs, got 0. Shift or clip the input (e.g. log(x + eps)) or work with log-parameters.
     """
     if rule.domain is not None:
-        message = rule.domain(*args)
+        message = rule.domain(*args, active=active)
         if message:
             raise DomainError(message)

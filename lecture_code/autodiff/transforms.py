@@ -194,8 +194,20 @@ def value_and_grad(f, argnums=0):
         if not args:
             raise TypeError("the gradient function needs the point: grad(f)(x).")
         nums = _argnums_tuple(argnums, len(args), "grad")
-        args = tuple(_float_array(a, "grad") for a in args)
-        value, pullback = _reverse_vjp(f, *args)
+        # Only the arguments in argnums are recorded; the others reach f unchanged, as
+        # constants (as in JAX), so nothing is checked or differentiated in them.
+        nums = tuple(i % len(args) for i in nums)
+        wrt = sorted(set(nums))
+        fixed = list(args)
+
+        def f_of_wrt(*values):
+            full = list(fixed)
+            for i, v in zip(wrt, values):
+                full[i] = v
+            return f(*full)
+
+        diff_args = tuple(_float_array(args[i], "grad") for i in wrt)
+        value, pullback = _reverse_vjp(f_of_wrt, *diff_args)
         shape = _shape(value)
         if shape:
             raise ValueError(f"grad needs a scalar output, got shape {shape}; use jacrev, "
@@ -204,7 +216,7 @@ def value_and_grad(f, argnums=0):
                 not hasattr(type(value), "__array_ufunc__"):
             raise TypeError(f"grad needs a function returning a number, got "
                             f"{type(value).__name__}.")
-        bars = _as_tuple(pullback(1.0))
+        bars = dict(zip(wrt, _as_tuple(pullback(1.0))))
         bars = tuple(_finish(bars[i]) for i in nums)
         out = bars[0] if isinstance(argnums, numbers.Integral) else bars
         return _finish(value), out
