@@ -609,18 +609,26 @@ def _einsum(func):
 
 
 def _pick_along(x, index_fn, axis, keepdims):
-    """Select elements of x (primal and tangent) at the indices chosen on the primal."""
+    """max/min of x along ``axis``: the value at the chosen index; the tangent is the mean of
+    the tangents of every element that ties for the extremum (JAX's convention, and what
+    reverse mode sends back: one convention for ties in every mode)."""
     value = np.asarray(primal_value(x))
+    idx = index_fn(value, axis=axis)
     if axis is None:
-        idx = np.unravel_index(int(index_fn(value)), value.shape)
-        out = _make(x.primal[idx], x.tangent[idx], x.tag)
-        if keepdims:
-            out = np.reshape(out, (1,) * value.ndim)
-        return out
-    idx = np.expand_dims(index_fn(value, axis=axis), axis)
-    out = _make(np.take_along_axis(x.primal, idx, axis),
-                np.take_along_axis(x.tangent, idx, axis), x.tag)
-    return out if keepdims else np.squeeze(out, axis=axis)
+        top = value.reshape(-1)[idx]
+        primal = x.primal[np.unravel_index(int(idx), value.shape)]
+    else:
+        idx = np.expand_dims(idx, axis)
+        top = np.take_along_axis(value, idx, axis)
+        primal = np.take_along_axis(x.primal, idx, axis)
+        if not keepdims:
+            primal = np.squeeze(primal, axis=axis)
+    hit = (value == top) | (np.isnan(top) & (value != value))
+    weights = hit / np.sum(hit, axis=axis, keepdims=True)
+    tangent = np.sum(x.tangent * weights, axis=axis, keepdims=keepdims)
+    if axis is None and keepdims:
+        primal = np.reshape(primal, (1,) * value.ndim)
+    return _make(primal, tangent, x.tag)
 
 
 @_implements(np.max, np.amax)

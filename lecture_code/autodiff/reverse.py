@@ -1043,9 +1043,15 @@ def logsumexp(x, axis=None, keepdims=False):
         p = np.array([_primal(v) for v in p.flat], dtype=float).reshape(p.shape)
     m = np.max(p, axis=axis, keepdims=True)
     m = np.where(np.isfinite(m), m, 0.0)
-    with np.errstate(divide="ignore"):          # all -inf: the result is -inf, as scipy's
-        s = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
-    out = s + m
+    s = np.sum(np.exp(x - m), axis=axis, keepdims=True)
+    empty = _primal(s) == 0
+    if np.any(empty):
+        # Every term is exp(-inf) = 0: the value is -inf, as scipy's, and the slope is 0
+        # (the log is taken of 1 there, so no log(0) reaches the derivative; JAX gives NaN,
+        # see jax-ml/jax#6811, where zero was agreed to be the right answer).
+        out = np.where(empty, -np.inf, np.log(s + 1.0 * empty) + m)
+    else:
+        out = np.log(s) + m
     if not keepdims:
         out = np.squeeze(out, axis=axis)
     if type(x) is float or isinstance(x, np.generic):

@@ -235,10 +235,14 @@ _rules = [
          (lambda x, y, z: y * x ** (y - 1 + np.equal(y, 0)),
           lambda x, y, z: z * np.log(x + np.equal(x, 0) * (y > 0))),
          _power_domain, r"x^y"),
+    # At a tie each argument gets half the slope (JAX's convention, as for np.max of an
+    # array, whose tied elements share the derivative equally in every mode).
     Rule("maximum", np.maximum,
-         (lambda x, y, z: 1.0 * (x >= y), lambda x, y, z: 1.0 * (x < y)), latex=r"\max(x, y)"),
+         (lambda x, y, z: 1.0 * (x > y) + 0.5 * np.equal(x, y),
+          lambda x, y, z: 1.0 * (x < y) + 0.5 * np.equal(x, y)), latex=r"\max(x, y)"),
     Rule("minimum", np.minimum,
-         (lambda x, y, z: 1.0 * (x <= y), lambda x, y, z: 1.0 * (x > y)), latex=r"\min(x, y)"),
+         (lambda x, y, z: 1.0 * (x < y) + 0.5 * np.equal(x, y),
+          lambda x, y, z: 1.0 * (x > y) + 0.5 * np.equal(x, y)), latex=r"\min(x, y)"),
     Rule("arctan2", np.arctan2,
          (lambda x, y, z: y / (x * x + y * y), lambda x, y, z: -x / (x * x + y * y)),
          latex=r"\operatorname{atan2}(x, y)"),
