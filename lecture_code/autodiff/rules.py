@@ -37,7 +37,8 @@ from typing import Callable, Optional
 
 import numpy as np
 
-__all__ = ["Rule", "RULES", "UFUNC_RULES", "DomainError", "check_domain", "rule_for"]
+__all__ = ["Rule", "RULES", "UFUNC_RULES", "DomainError", "Domain", "check_domain",
+           "rule_for"]
 
 
 class DomainError(ValueError):
@@ -73,107 +74,110 @@ def _value(x):
     return np.asarray(x, dtype=float)
 
 
-def _where_bad(cond, x) -> str:
-    v = _value(x)
-    bad = np.asarray(cond(v))
-    if not bad.any():
-        return ""
-    first = v[bad][0] if v.ndim else float(v)
-    return f"{float(first):g}"
+class Domain:
+    """Where a rule's derivative exists: a mask of the bad points and a message for them.
+
+    ``bad(*values, active)`` returns a boolean mask (broadcast over the arguments) of the
+    points where the derivative does not exist; ``message(*first, active)`` explains the
+    first of them (``first`` are the argument values there). Calling a ``Domain`` on the
+    arguments (floats, arrays, dual numbers, variables) returns that message, or None where
+    every point is fine: this is what :func:`check_domain` and every AD mode use.
+    ``active`` (one bool per argument, all True when None) says which arguments are being
+    differentiated.
+    """
+
+    def __init__(self, bad, message):
+        self.bad, self.message = bad, message
+
+    def mask(self, *args, active=None):
+        """The boolean mask of points without a derivative (broadcast shape)."""
+        return np.asarray(self.bad(*[_value(a) for a in args], active=active))
+
+    def __call__(self, *args, active=None):
+        values = [_value(a) for a in args]
+        bad = np.asarray(self.bad(*values, active=active))
+        if not bad.any():
+            return None
+        first = [float(np.broadcast_to(v, bad.shape)[bad].flat[0]) if bad.ndim else float(v)
+                 for v in values]
+        return self.message(*first, active=active)
 
 
-def _log_domain(x, active=None):
-    bad = _where_bad(lambda v: v <= 0, x)
-    if bad:
-        return (f"log is only differentiable for positive inputs, got {bad}. "
-                "Shift or clip the input (e.g. log(x + eps)) or work with log-parameters.")
-    return None
+def _unary_domain(bad, message):
+    return Domain(lambda v, active=None: bad(v), lambda v, active=None: message(f"{v:g}"))
 
 
-def _log1p_domain(x, active=None):
-    bad = _where_bad(lambda v: v <= -1, x)
-    if bad:
-        return (f"log1p is only differentiable for inputs above -1, got {bad}. "
-                "Keep 1 + x positive (e.g. log1p(x) for x > -1 only).")
-    return None
+_log_domain = _unary_domain(
+    lambda v: v <= 0,
+    lambda got: (f"log is only differentiable for positive inputs, got {got}. "
+                 "Shift or clip the input (e.g. log(x + eps)) or work with log-parameters."))
 
+_log1p_domain = _unary_domain(
+    lambda v: v <= -1,
+    lambda got: (f"log1p is only differentiable for inputs above -1, got {got}. "
+                 "Keep 1 + x positive (e.g. log1p(x) for x > -1 only)."))
 
-def _cbrt_domain(x, active=None):
-    bad = _where_bad(lambda v: v == 0, x)
-    if bad:
-        return ("cbrt is only differentiable away from 0: its slope 1/(3·cbrt(x)²) is "
-                "infinite there. Keep x away from 0.")
-    return None
+_cbrt_domain = _unary_domain(
+    lambda v: v == 0,
+    lambda got: ("cbrt is only differentiable away from 0: its slope 1/(3·cbrt(x)²) is "
+                 "infinite there. Keep x away from 0."))
 
+_sqrt_domain = _unary_domain(
+    lambda v: v <= 0,
+    lambda got: (f"sqrt is only differentiable for positive inputs, got {got} "
+                 "(its slope 1/(2*sqrt(x)) is infinite at 0 and it is undefined below). "
+                 "Use sqrt(x + eps) or a parametrisation that keeps x > 0."))
 
-def _sqrt_domain(x, active=None):
-    bad = _where_bad(lambda v: v <= 0, x)
-    if bad:
-        return (f"sqrt is only differentiable for positive inputs, got {bad} "
-                "(its slope 1/(2*sqrt(x)) is infinite at 0 and it is undefined below). "
-                "Use sqrt(x + eps) or a parametrisation that keeps x > 0.")
-    return None
+_DIVISION_BY_ZERO = ("division by zero: the denominator is 0, so neither the quotient nor its "
+                     "derivative exists. Check the denominator before dividing.")
 
+_div_domain = Domain(lambda x, y, active=None: y == 0,
+                     lambda x, y, active=None: _DIVISION_BY_ZERO)
 
-def _div_domain(x, y, active=None):
-    bad = _where_bad(lambda v: v == 0, y)
-    if bad:
-        return ("division by zero: the denominator is 0, so neither the quotient nor its "
-                "derivative exists. Check the denominator before dividing.")
-    return None
+_reciprocal_domain = _unary_domain(lambda v: v == 0, lambda got: _DIVISION_BY_ZERO)
 
 
 def _unit_interval_domain(name):
-    def check(x, active=None):
-        bad = _where_bad(lambda v: np.abs(v) >= 1, x)
-        if bad:
-            return (f"{name} is only differentiable for -1 < x < 1, got {bad}.")
-        return None
-    return check
+    return _unary_domain(lambda v: np.abs(v) >= 1,
+                         lambda got: f"{name} is only differentiable for -1 < x < 1, got {got}.")
 
 
-def _arccosh_domain(x, active=None):
-    bad = _where_bad(lambda v: v <= 1, x)
-    if bad:
-        return f"arccosh is only differentiable for x > 1, got {bad}."
-    return None
+_arccosh_domain = _unary_domain(
+    lambda v: v <= 1, lambda got: f"arccosh is only differentiable for x > 1, got {got}.")
 
 
-def _reciprocal_domain(x, active=None):
-    return _div_domain(1.0, x)
-
-
-def _power_domain(x, y, active=None):
+def _power_bad(x, y, active=None):
     """Where ``x**y`` has no derivative, for the arguments being differentiated.
 
-    ``active = (x_active, y_active)`` says which arguments carry a derivative (both when
-    None). Differentiating in the base ``x`` needs a real value and a finite slope
+    Differentiating in the base ``x`` needs a real value and a finite slope
     ``y·x**(y-1)``: no negative base to a non-integer power, and at ``x = 0`` only
     ``y = 0`` (``x**0`` is the constant 1) or ``y >= 1``. Differentiating in the exponent
     ``y`` (slope ``x**y·log(x)``) needs ``x > 0``, or ``x = 0`` with ``y > 0`` (``0**y = 0``
-    there, slope 0). A base that is a constant negative number with an integer exponent
-    (``(-2.0)**n`` in ``x``) is fine.
+    there, slope 0). A constant negative base with an integer exponent is fine in ``x``.
     """
     x_active, y_active = (True, True) if active is None else active
-    base, expo = np.broadcast_arrays(_value(x), _value(y))
+    bad = np.zeros(np.broadcast_shapes(np.shape(x), np.shape(y)), dtype=bool)
     if x_active:
-        bad = (base < 0) & (expo != np.round(expo))
-        if bad.any():
-            return (f"a negative base to a non-integer power is not a real number: "
-                    f"{float(base[bad].flat[0]):g}**{float(expo[bad].flat[0]):g}. "
-                    "Use an integer exponent or a positive base.")
-        bad = (base == 0) & (expo < 1) & (expo != 0)
-        if bad.any():
-            return (f"x**{float(expo[bad].flat[0]):g} has no derivative at x = 0 (its slope "
-                    "is infinite there). Keep x away from 0, e.g. (x + eps)**p.")
+        bad = bad | ((x < 0) & (y != np.round(y))) | ((x == 0) & (y < 1) & (y != 0))
     if y_active:
-        bad = (base < 0) | ((base == 0) & (expo <= 0))
-        if bad.any():
-            return (f"x**y differentiated in the exponent y needs a positive base x (the "
-                    f"derivative in y is x**y·log(x)), got x = {float(base[bad].flat[0]):g}, "
-                    f"y = {float(expo[bad].flat[0]):g}. Use a positive base, or keep the "
-                    "exponent a constant.")
-    return None
+        bad = bad | (x < 0) | ((x == 0) & (y <= 0))
+    return bad
+
+
+def _power_message(x, y, active=None):
+    x_active = True if active is None else active[0]
+    if x_active and x < 0 and y != round(y):
+        return (f"a negative base to a non-integer power is not a real number: {x:g}**{y:g}. "
+                "Use an integer exponent or a positive base.")
+    if x_active and x == 0 and y < 1 and y != 0:
+        return (f"x**{y:g} has no derivative at x = 0 (its slope is infinite there). Keep x "
+                "away from 0, e.g. (x + eps)**p.")
+    return (f"x**y differentiated in the exponent y needs a positive base x (the derivative "
+            f"in y is x**y·log(x)), got x = {x:g}, y = {y:g}. Use a positive base, or keep "
+            "the exponent a constant.")
+
+
+_power_domain = Domain(_power_bad, _power_message)
 
 
 def _sign(x):
