@@ -83,7 +83,8 @@ MODES = sorted(_modes_of_one_variable(None, None, {}))
 
 def _check(run, v, expected):
     if expected is ERR:
-        with pytest.raises(DomainError):
+        # (array code computes numpy's value first, with numpy's warning for 0**-1 etc.)
+        with pytest.raises(DomainError), np.errstate(divide="ignore", invalid="ignore"):
             run(v)
     else:
         assert float(run(v)) == pytest.approx(expected, rel=1e-12, abs=1e-300)

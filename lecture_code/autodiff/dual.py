@@ -123,10 +123,55 @@ _OPERATORS = {"add": operator.add, "subtract": operator.sub, "multiply": operato
 def _unary(rule, x):
     tag, p, t = x.tag, x.primal, x.tangent
     if rule.domain is not None:
-        check_domain(rule, p)
+        if _shape(p):
+            bad = _bad_points(rule, (p,), (True,))
+            if bad is not None:
+                return _outside_domain(rule, (p,), (t,), bad, tag)
+        else:
+            check_domain(rule, p)
     fast = _MATH.get(rule.name) if type(p) is float else None
     out = fast(p) if fast is not None else rule.fn(p)
     return _make(out, rule.partials[0](p, out) * t, tag)
+
+
+# Array code outside a rule's domain (``np.where(x > 0, np.log(x), 0.0)`` at x = -1): the
+# value is numpy's; the tangent is 0 where the incoming tangent is 0 and NaN (a marker)
+# where it is not, with the rule's message kept here under the perturbation's tag. If a
+# marker survives to the output (no np.where masked it out), split() raises DomainError
+# with that message; reverse mode does the same with the adjoint (see reverse.py).
+_PENDING: dict = {}
+
+
+def _bad_points(rule, primals, active):
+    """The mask of points of array arguments outside ``rule``'s domain, or None if none."""
+    mask = getattr(rule.domain, "mask", None)
+    if mask is None:                 # a plain domain function: check eagerly
+        check_domain(rule, *primals, active=active)
+        return None
+    bad = mask(*primals, active=active)
+    return bad if bad.any() else None
+
+
+def _outside_domain(rule, primals, tangents, bad, tag, active=(True,)):
+    live = np.zeros(bad.shape, dtype=bool)
+    for t in tangents:
+        if t is not None:
+            live |= bad & (np.asarray(primal_value(t)) != 0)
+    if live.any():
+        message = rule.domain(*[np.broadcast_to(primal_value(p), bad.shape)[live]
+                                for p in primals], active=active)
+        if tag == 0:                 # a dual made by hand: no derivative call reads it off
+            raise DomainError(message)
+        _PENDING.setdefault(tag, message)
+    out = rule.fn(*primals)          # numpy's value (with numpy's own RuntimeWarning)
+    tangent = None
+    with np.errstate(all="ignore"):
+        for i, t in enumerate(tangents):
+            if t is not None:
+                term = rule.partials[i](*primals, out) * t
+                tangent = term if tangent is None else tangent + term
+    tangent = np.where(bad, np.where(live, np.nan, 0.0), _fit(tangent, bad.shape))
+    return _make(out, tangent, tag)
 
 
 def _lift(x):
@@ -146,7 +191,13 @@ def _binary(rule, a, b):
     ap, at = _parts(a, tag)
     bp, bt = _parts(b, tag)
     if rule.domain is not None:
-        check_domain(rule, ap, bp, active=(at is not None, bt is not None))
+        active = (at is not None, bt is not None)
+        if _shape(ap) or _shape(bp):
+            bad = _bad_points(rule, (ap, bp), active)
+            if bad is not None:
+                return _outside_domain(rule, (ap, bp), (at, bt), bad, tag, active)
+        else:
+            check_domain(rule, ap, bp, active=active)
     op = _OPERATORS.get(rule.name)
     out = op(ap, bp) if op is not None else rule.fn(ap, bp)
     tangent = None
@@ -713,13 +764,28 @@ def split(y, tag):
 
     Introduced in the chapter *Dual numbers*. Accepts a dual, a number, an array, or a
     (nested) list/tuple/object array of duals and numbers (what ``np.array([d1, d2])``
-    makes); parts that do not depend on ``tag`` get a zero tangent.
+    makes); parts that do not depend on ``tag`` get a zero tangent. Raises
+    :class:`DomainError` if the tangent depends on a point of array code where a derivative
+    does not exist (an element that no ``np.where`` masked out).
 
     >>> split(Dual(2.0, 3.0, tag=7), 7)
     (2.0, 3.0)
     >>> split(np.array([Dual(1.0, 2.0, tag=7), 5.0], dtype=object), 7)
     (array([1., 5.]), array([2., 0.]))
     """
+    message = _PENDING.pop(tag, None)
+    value, tangent = _split(y, tag)
+    if message is not None:
+        try:
+            poisoned = np.isnan(np.asarray(primal_value(tangent), dtype=float)).any()
+        except (TypeError, ValueError):
+            poisoned = True
+        if poisoned:
+            raise DomainError(message)
+    return value, tangent
+
+
+def _split(y, tag):
     if isinstance(y, Dual):
         if y.tag == tag:
             return y.primal, y.tangent
@@ -729,7 +795,7 @@ def split(y, tag):
         if not isinstance(y, np.ndarray):
             for i, v in enumerate(y):
                 arr[i] = v
-        flat = [split(v, tag) for v in arr.reshape(-1)]
+        flat = [_split(v, tag) for v in arr.reshape(-1)]
         primals = _assemble([p for p, _ in flat], arr.shape)
         tangents = [t for _, t in flat]
         comp = np.broadcast_shapes(*[_shape(t) for t in tangents]) if tangents else ()

@@ -473,8 +473,15 @@ def apply_rule(rule, args):
         if rule.nargs == 1:
             return _record_unary_float(fr, args[0], values[0])
         return _record_binary_float(fr, *args, *values)
-    check_domain(rule, *values, active=tuple(type(a) is Variable and a.tape is tape
-                                             for a in args))
+    if rule.domain is not None:
+        active = tuple(type(a) is Variable and a.tape is tape for a in args)
+        mask = getattr(rule.domain, "mask", None)
+        if mask is not None and any(_shape(v) for v in values):
+            bad = mask(*values, active=active)
+            if bad.any():
+                return _record_outside_domain(rule, args, values, active, bad, tape)
+        else:
+            check_domain(rule, *values, active=active)
     out = rule.fn(*values)
     if len(args) == 2 and args[0] is args[1] and type(args[0]) is Variable:
         # x * x, x + x: one VJP with the two partials added (one adjoint array, not two).
@@ -484,6 +491,36 @@ def apply_rule(rule, args):
         if type(a) is Variable and a.tape is tape:
             pairs.append((a, _rule_vjp(rule, i, values, out)))
     return record(tape, out, pairs)
+
+
+def _record_outside_domain(rule, args, values, active, bad, tape):
+    """Array code with points outside ``rule``'s domain: numpy's value, a checked VJP.
+
+    The rule for array code (chapter *Forward and reverse mode*): the value is what numpy
+    computes (with numpy's RuntimeWarning for a NaN). An adjoint of 0 at a bad point (the
+    branch ``np.where`` did not take) sends back 0, so a masked branch does not poison the
+    gradient; a nonzero adjoint there means the derivative is needed where it does not
+    exist, and the backward pass raises the rule's :class:`DomainError`.
+    """
+    out = rule.fn(*values)
+    pairs = [(a, _masked_vjp(rule, i, values, out, bad, active))
+             for i, a in enumerate(args) if active[i]]
+    return record(tape, out, pairs)
+
+
+def _masked_vjp(rule, i, values, out, bad, active):
+    shape = _shape(values[i])
+    partial = rule.partials[i]
+
+    def back(g):
+        live = bad & (np.asarray(_primal(g)) != 0)
+        if live.any():
+            raise DomainError(rule.domain(*[np.broadcast_to(_primal(v), bad.shape)[live]
+                                            for v in values], active=active))
+        with np.errstate(all="ignore"):
+            contribution = g * partial(*values, out)
+        return unbroadcast(np.where(bad, 0.0, contribution), shape)
+    return back
 
 
 def _same_argument_vjp(rule, values, out):

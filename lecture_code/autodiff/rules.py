@@ -16,9 +16,22 @@ How each mode uses a rule, for ``out = f(a, b)``:
 * forward (tangents):  ``out_dot = partial_a * a_dot + partial_b * b_dot``
 * reverse (adjoints):  ``a_bar += out_bar * partial_a``;  ``b_bar += out_bar * partial_b``
 
-A rule may carry a ``domain`` check: a function of the primal arguments that returns an
-error message when the derivative does not exist there (``log`` of a non-positive number).
-The AD modes raise :class:`DomainError` with that message instead of returning NaN.
+A rule may carry a ``domain`` (a :class:`Domain`): which points have no derivative (``log``
+of a non-positive number; for ``x**y`` it depends on which arguments are differentiated),
+with a message for them. Every mode uses it, and only for the arguments it differentiates:
+
+* scalar code (floats, 0-d values): the mode raises :class:`DomainError` with the message at
+  the operation (scalar code branches with ``if``, so a bad point it reaches is used);
+* array code: the value is numpy's (NaN or inf, with numpy's own ``RuntimeWarning``), and the
+  derivative is checked where it is needed. A bad element whose incoming tangent (forward)
+  or adjoint (reverse) is 0 contributes 0: a branch that ``np.where(x > 0, np.log(x), 0.0)``
+  masks out does not poison the gradient (autograd and JAX give NaN there when ``x = 0``).
+  A bad element the output depends on raises the rule's :class:`DomainError`.
+
+Conventions where the derivative is not classical, the same in every mode and JAX's:
+``x**0`` has slope 0 also at ``x = 0``; ``0**y`` has slope 0 in ``y`` for ``y > 0``; at a
+tie, ``maximum``/``minimum`` give each argument half the slope (and ``np.max`` of an array
+shares it equally among the tied elements).
 
 Example
 -------
