@@ -366,6 +366,18 @@ class Dual(ArrayMethods):
     def __rmatmul__(self, other):
         return _bilinear(np.matmul, other, self) if _ok(other) else NotImplemented
 
+    def __floordiv__(self, other):                 # not differentiable: a clear TypeError
+        return np.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return np.floor_divide(other, self)
+
+    def __mod__(self, other):
+        return np.remainder(self, other)
+
+    def __rmod__(self, other):
+        return np.remainder(other, self)
+
     def __neg__(self):
         return _unary(_NEG, self)
 
@@ -412,6 +424,16 @@ class Dual(ArrayMethods):
         return float(primal_value(self))
 
     # -- array protocol ------------------------------------------------------------------
+    def __array__(self, dtype=None, copy=None):
+        if not self.shape and dtype in (None, object):
+            return _box(self)        # np.array([d1, d2]): an object array holding the duals
+        raise TypeError(
+            "a Dual was converted to a plain numpy array (np.asarray, np.array, or a library "
+            "function that is not written with numpy's dispatch, e.g. "
+            "scipy.special.logsumexp): that would drop its derivative. Use numpy functions "
+            "directly (np.stack to build arrays), and lecture_code.autodiff.logsumexp for "
+            "logsumexp.")
+
     @property
     def shape(self):
         """The primal's shape (``()`` for scalars)."""

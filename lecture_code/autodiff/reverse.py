@@ -1078,7 +1078,7 @@ def logsumexp(x, axis=None, keepdims=False):
     p = _primal(x)
     if isinstance(p, np.ndarray) and p.dtype == object:    # np.array of dual numbers
         p = np.array([_primal(v) for v in p.flat], dtype=float).reshape(p.shape)
-    m = np.max(p, axis=axis, keepdims=True)
+    m = np.max(p, axis=axis, keepdims=True, initial=-np.inf)     # (-inf for empty sums)
     m = np.where(np.isfinite(m), m, 0.0)
     s = np.sum(np.exp(x - m), axis=axis, keepdims=True)
     empty = _primal(s) == 0

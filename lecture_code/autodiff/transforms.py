@@ -171,8 +171,12 @@ def vjp(f, *args):
 
 def _argnums_tuple(argnums, nargs, who):
     nums = (argnums,) if isinstance(argnums, numbers.Integral) else tuple(argnums)
+    if not nums:
+        raise ValueError(f"{who}: argnums=() names no argument to differentiate; pass an int "
+                         "or a tuple of ints, e.g. argnums=0.")
     for i in nums:
-        if not isinstance(i, numbers.Integral) or not -nargs <= i < nargs:
+        if isinstance(i, (bool, np.bool_)) or not isinstance(i, numbers.Integral) \
+                or not -nargs <= i < nargs:
             raise ValueError(f"{who}: argnums={argnums!r} does not name one of the function's "
                              f"{nargs} positional argument(s).")
     return nums
