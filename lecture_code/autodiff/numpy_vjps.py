@@ -7,8 +7,10 @@ Each one computes its value on the plain values and records one VJP per input: a
 ``g -> input_bar`` that is itself written with numpy functions, so it also works when the
 values are dual numbers or Variables of an enclosing recording (higher derivatives).
 
-``FUNCTIONS`` maps numpy functions to these implementations; ``Variable.__array_function__``
-looks them up.
+Each implementation is registered in the tape's table ``reverse.FUNCTIONS`` (by numpy
+function) with :func:`~lecture_code.autodiff.reverse.register`; ``Variable.__array_function__``
+looks them up there. (The package imports this module, so the table is full whenever
+``lecture_code.autodiff`` is imported.)
 
 >>> import numpy as np
 >>> from lecture_code.autodiff.reverse import vjp
@@ -19,21 +21,16 @@ array([[1., 2.],
 """
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
-from .reverse import Variable, find_tape, record, unbroadcast, value_of, _shape, _primal
+from .reverse import (FUNCTIONS, Variable, find_tape, record, register, unbroadcast, value_of,
+                      _shape, _primal)
 
 __all__ = ["FUNCTIONS", "getitem", "matmul"]
 
-FUNCTIONS: dict = {}
-
-
-def _implements(*funcs):
-    def register(impl):
-        for f in funcs:
-            FUNCTIONS[f] = impl
-        return impl
-    return register
+_implements = register
 
 
 def _no_extras(name, **extras):
@@ -117,6 +114,7 @@ def _swap_last(x):
     return np.transpose(x) if len(_shape(x)) == 2 else np.swapaxes(x, -1, -2)
 
 
+@register(np.matmul)
 def matmul(a, b):
     """``a @ b`` recorded with its two VJPs ``g @ bᵀ`` and ``aᵀ @ g``.
 
@@ -382,6 +380,7 @@ def _plain_index(index):
     return index
 
 
+@register(operator.getitem)
 def getitem(x, index):
     """``x[index]`` recorded: basic, integer-array and boolean indexing.
 

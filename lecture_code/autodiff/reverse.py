@@ -45,7 +45,8 @@ from ._arraylike import ArrayMethods
 from . import rules
 from .rules import RULES, UFUNC_RULES, DomainError, check_domain
 
-__all__ = ["Variable", "Tape", "Node", "vjp", "value_and_grad", "unbroadcast", "logsumexp"]
+__all__ = ["Variable", "Tape", "Node", "vjp", "value_and_grad", "unbroadcast", "logsumexp",
+           "FUNCTIONS", "register"]
 
 
 # ---------------------------------------------------------------------------------------
@@ -68,6 +69,28 @@ class _Finished:
 
 
 _FINISHED = _Finished()
+
+#: Reverse-mode versions of numpy's non-elementwise functions, by numpy function
+#: (``FUNCTIONS[np.sum]``; ``FUNCTIONS[operator.getitem]`` for indexing). The tape only owns
+#: the table: :mod:`lecture_code.autodiff.numpy_vjps` fills it with :func:`register`, as
+#: autograd's ``defvjp`` does, so this module does not import that one.
+FUNCTIONS: dict = {}
+
+
+def register(*funcs):
+    """Decorator: the function it decorates computes ``funcs`` on Variables and records them.
+
+    >>> @register(np.cbrt)
+    ... def _cbrt(x):
+    ...     raise TypeError("not yet")
+    >>> FUNCTIONS.pop(np.cbrt) is _cbrt
+    True
+    """
+    def decorate(impl):
+        for f in funcs:
+            FUNCTIONS[f] = impl
+        return impl
+    return decorate
 
 #: The tapes that are recording now, outermost first (nested calls give higher derivatives).
 _ACTIVE: list = []
@@ -869,8 +892,7 @@ class Variable(ArrayMethods):
         return np.result_type(_primal(self.value))
 
     def __getitem__(self, index):
-        from .numpy_vjps import getitem
-        return getitem(self, index)
+        return FUNCTIONS[operator.getitem](self, index)
 
     # --- numpy dispatch ---------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
@@ -886,14 +908,12 @@ class Variable(ArrayMethods):
         if rule is not None:
             return apply_rule(rule, inputs)
         if ufunc is np.matmul:
-            from .numpy_vjps import matmul
-            return matmul(*inputs)
+            return FUNCTIONS[np.matmul](*inputs)
         if ufunc in _CONSTANT_UFUNCS:
             return ufunc(*(_plain(x) for x in inputs))
         raise _unsupported(name)
 
     def __array_function__(self, func, types, args, kwargs):
-        from .numpy_vjps import FUNCTIONS
         impl = FUNCTIONS.get(func)
         if impl is None:
             raise _unsupported(_numpy_name(func))
