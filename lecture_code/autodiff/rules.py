@@ -103,14 +103,20 @@ class Domain:
         self.bad, self.message = bad, message
 
     def mask(self, *args, active=None):
-        """The boolean mask of points without a derivative (broadcast shape)."""
-        return np.asarray(self.bad(*[_value(a) for a in args], active=active))
+        """The boolean mask of points without a derivative (of the broadcast shape when any
+        point is bad; it may be a single False otherwise)."""
+        values = [_value(a) for a in args]
+        bad = np.asarray(self.bad(*values, active=active))
+        if bad.any():
+            bad = np.broadcast_to(bad, np.broadcast_shapes(*(np.shape(v) for v in values)))
+        return bad
 
     def __call__(self, *args, active=None):
         values = [_value(a) for a in args]
         bad = np.asarray(self.bad(*values, active=active))
         if not bad.any():
             return None
+        bad = np.broadcast_to(bad, np.broadcast_shapes(*(np.shape(v) for v in values)))
         first = [float(np.broadcast_to(v, bad.shape)[bad].flat[0]) if bad.ndim else float(v)
                  for v in values]
         return self.message(*first, active=active)
@@ -169,8 +175,14 @@ def _power_bad(x, y, active=None):
     there, slope 0). A constant negative base with an integer exponent is fine in ``x``.
     """
     x_active, y_active = (True, True) if active is None else active
-    bad = np.zeros(np.broadcast_shapes(np.shape(x), np.shape(y)), dtype=bool)
-    if x_active:
+    bad = np.zeros((), dtype=bool)
+    if x_active and np.ndim(y) == 0:      # a constant exponent (x**2): decide it once
+        p = float(y)
+        if p != round(p):
+            bad = bad | (x < 0)
+        if p < 1 and p != 0:
+            bad = bad | (x == 0)
+    elif x_active:
         bad = bad | ((x < 0) & (y != np.round(y))) | ((x == 0) & (y < 1) & (y != 0))
     if y_active:
         bad = bad | (x < 0) | ((x == 0) & (y <= 0))
