@@ -39,7 +39,7 @@ import operator
 import numpy as np
 
 from ._arraylike import ArrayMethods
-from .rules import RULES, UFUNC_RULES, DomainError, check_domain
+from .rules import RULES, UFUNC_RULES, DomainError, check_domain, primal_value
 
 __all__ = ["Dual", "derivative", "gradient_forward", "new_tag", "split", "primal_value",
            "DomainError"]
@@ -58,19 +58,6 @@ def new_tag() -> int:
     True
     """
     return next(_tags)
-
-
-def primal_value(x):
-    """The plain value of ``x``: its primal with every layer of dual numbers removed.
-
-    Introduced in the chapter *Dual numbers*.
-
-    >>> primal_value(Dual(Dual(2.0, 1.0), 3.0))
-    2.0
-    """
-    while isinstance(x, Dual):
-        x = x.primal
-    return x
 
 
 def _is_zero(t):

@@ -26,7 +26,8 @@ import operator
 import numpy as np
 
 from .reverse import (FUNCTIONS, Variable, find_tape, record, register, unbroadcast, value_of,
-                      _shape, _primal)
+                      _plain, _shape)
+from .rules import primal_value
 
 __all__ = ["FUNCTIONS", "getitem", "matmul"]
 
@@ -78,15 +79,9 @@ def _sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where
 @_implements(np.mean)
 def _mean(a, axis=None, dtype=None, out=None, keepdims=False, where=None):
     _no_extras("mean", dtype=dtype, out=out, where=where)
-    shape = _shape(_plain_value(a))
+    shape = _shape(_plain(a))
     count = int(np.prod([shape[i] for i in _axes(axis, len(shape))]))
     return _sum(a, axis=axis, keepdims=keepdims) / float(count)
-
-
-def _plain_value(x):
-    while type(x) is Variable:
-        x = x.value
-    return x
 
 
 def _extremum(fn, name):
@@ -98,7 +93,7 @@ def _extremum(fn, name):
 
         def back(g):
             # The adjoint goes to the arg-max; ties share it equally (as in autograd).
-            p = np.asarray(_primal(v))
+            p = np.asarray(primal_value(v))
             hit = 1.0 * (p == fn(p, axis=axis, keepdims=True))
             return np.reshape(g, kept) * (hit / np.sum(hit, axis=axis, keepdims=True))
         return record(tape, fn(v, axis=axis, keepdims=keepdims), [(a, back)])
@@ -148,7 +143,7 @@ def matmul(a, b):
 
 
 def _ndim(x):
-    return len(_shape(_plain_value(x)))
+    return len(_shape(_plain(x)))
 
 
 @_implements(np.dot)
@@ -306,7 +301,7 @@ def _vstack(tup, dtype=None, casting=None):
 # --- selection ---------------------------------------------------------------------------
 @_implements(np.where)
 def _where(condition, x=None, y=None):
-    condition = np.asarray(_primal(condition))
+    condition = np.asarray(primal_value(condition))
     if x is None and y is None:
         return np.where(condition)
     tape = find_tape((x, y))
@@ -374,7 +369,7 @@ def _plain_index(index):
     if isinstance(index, tuple):
         return tuple(_plain_index(i) for i in index)
     if type(index) is Variable:
-        index = _primal(index)
+        index = primal_value(index)
     if isinstance(index, list):
         index = np.asarray(index)
     return index
@@ -401,7 +396,7 @@ def getitem(x, index):
 # --- constants: shape queries and *_like constructors -----------------------------------
 @_implements(np.shape)
 def _np_shape(a):
-    return _shape(_plain_value(a))
+    return _shape(_plain(a))
 
 
 @_implements(np.ndim)
@@ -411,13 +406,13 @@ def _np_ndim(a):
 
 @_implements(np.size)
 def _np_size(a, axis=None):
-    shape = _shape(_plain_value(a))
+    shape = _shape(_plain(a))
     return int(np.prod(shape)) if axis is None else shape[axis]
 
 
 def _like(fn):
     def impl(a, *args, **kwargs):
-        return fn(np.asarray(_primal(a)), *args, **kwargs)
+        return fn(np.asarray(primal_value(a)), *args, **kwargs)
     return impl
 
 

@@ -43,7 +43,7 @@ import numpy as np
 
 from ._arraylike import ArrayMethods
 from . import rules
-from .rules import RULES, UFUNC_RULES, DomainError, check_domain
+from .rules import RULES, UFUNC_RULES, DomainError, check_domain, primal_value
 
 __all__ = ["Variable", "Tape", "Node", "vjp", "value_and_grad", "unbroadcast", "logsumexp",
            "FUNCTIONS", "register"]
@@ -536,9 +536,9 @@ def _masked_vjp(rule, i, values, out, bad, active):
     partial = rule.partials[i]
 
     def back(g):
-        live = bad & (np.asarray(_primal(g)) != 0)
+        live = bad & (np.asarray(primal_value(g)) != 0)
         if live.any():
-            raise DomainError(rule.domain(*[np.broadcast_to(_primal(v), bad.shape)[live]
+            raise DomainError(rule.domain(*[np.broadcast_to(primal_value(v), bad.shape)[live]
                                             for v in values], active=active))
         with np.errstate(all="ignore"):
             contribution = g * partial(*values, out)
@@ -889,7 +889,7 @@ class Variable(ArrayMethods):
 
     @property
     def dtype(self):
-        return np.result_type(_primal(self.value))
+        return np.result_type(primal_value(self.value))
 
     def __getitem__(self, index):
         return FUNCTIONS[operator.getitem](self, index)
@@ -925,17 +925,6 @@ def _plain(x):
     while type(x) is Variable:
         x = x.value
     return x
-
-
-def _primal(x):
-    """The plain float/array inside ``x``: through Variables and dual numbers."""
-    while True:
-        if type(x) is Variable:
-            x = x.value
-        elif hasattr(x, "primal"):
-            x = x.primal
-        else:
-            return x
 
 
 _ADD, _SUB, _MUL, _DIV, _POW = (_FLOAT_RULES[n] for n in
@@ -1095,13 +1084,13 @@ def logsumexp(x, axis=None, keepdims=False):
     >>> pullback(1.0)[0]
     array([0.25, 0.75])
     """
-    p = _primal(x)
+    p = primal_value(x)
     if isinstance(p, np.ndarray) and p.dtype == object:    # np.array of dual numbers
-        p = np.array([_primal(v) for v in p.flat], dtype=float).reshape(p.shape)
+        p = np.array([primal_value(v) for v in p.flat], dtype=float).reshape(p.shape)
     m = np.max(p, axis=axis, keepdims=True, initial=-np.inf)     # (-inf for empty sums)
     m = np.where(np.isfinite(m), m, 0.0)
     s = np.sum(np.exp(x - m), axis=axis, keepdims=True)
-    empty = _primal(s) == 0
+    empty = primal_value(s) == 0
     if np.any(empty):
         # Every term is exp(-inf) = 0: the value is -inf, as scipy's, and the slope is 0
         # (the log is taken of 1 there, so no log(0) reaches the derivative; JAX gives NaN,

@@ -51,7 +51,7 @@ from typing import Callable, Optional
 import numpy as np
 
 __all__ = ["Rule", "RULES", "UFUNC_RULES", "DomainError", "Domain", "check_domain",
-           "rule_for"]
+           "rule_for", "primal_value"]
 
 
 class DomainError(ValueError):
@@ -80,11 +80,25 @@ class Rule:
         return len(self.partials)
 
 
-def _value(x):
-    """The primal value of x as a float or an ndarray (for domain checks only)."""
+def primal_value(x):
+    """The plain number or array inside ``x``: every layer of dual numbers and reverse-mode
+    variables removed (anything else is returned as it is).
+
+    Introduced in the chapter *Dual numbers*. The package's one helper for this: a dual
+    number's ``primal`` and a variable's ``primal`` (its value) are followed to the bottom.
+
+    >>> from lecture_code.autodiff.dual import Dual
+    >>> primal_value(Dual(Dual(2.0, 1.0), 3.0))
+    2.0
+    """
     while hasattr(x, "primal"):
         x = x.primal
-    return np.asarray(x, dtype=float)
+    return x
+
+
+def _value(x):
+    """The primal value of x as a float or an ndarray (for domain checks only)."""
+    return np.asarray(primal_value(x), dtype=float)
 
 
 class Domain:
