@@ -32,6 +32,11 @@ written, the test's outcome is kept in a flag (``branch = x > 0.0``), a name ass
 differently in the two branches gets a fresh name in both (``z_3 = z_1`` / ``z_3 = z_2``), and
 the reverse sweep tests the same flag.
 
+Global and closure variables that the function reads (a coefficient ``A`` of its module) are
+read when the transformed function is called, as the function itself reads them: change
+``A`` and both give the new answer. A failure in the generated code (``log`` of 0, ...) is
+reported with the line of the function it comes from, in its file, and the generated line.
+
 Names in the generated code follow the book: the tangent of ``x`` is ``x_dot``, its adjoint
 ``x_bar``; temporaries for nested expressions are ``t1, t2, ...``. One statement per line.
 Every local derivative is taken from :mod:`lecture_code.autodiff.rules` by evaluating the rule's

@@ -187,7 +187,8 @@ def value_and_grad(f, argnums=0):
 
     Introduced in the chapter *Forward and reverse mode*. ``argnums`` (an int or a tuple of
     ints, as in JAX) chooses the argument(s) to differentiate; with a tuple the gradient is a
-    tuple.
+    tuple. The other arguments reach ``f`` unchanged, as constants: nothing is recorded or
+    domain-checked in them (``sqrt`` of a fixed 0 is fine when it is not differentiated).
 
     >>> value_and_grad(lambda x, y: x * y, argnums=(0, 1))(2.0, 5.0)
     (10.0, (5.0, 2.0))
