@@ -1076,7 +1076,9 @@ def logsumexp(x, axis=None, keepdims=False):
 
     Chapter *The marginal likelihood* (responsibilities are normalised with it). Same
     semantics as ``scipy.special.logsumexp(x, axis, keepdims=keepdims)``. The shift by the
-    maximum is a constant, so the derivative is ``softmax(x)`` along ``axis``.
+    maximum is a constant, so the derivative is ``softmax(x)`` along ``axis``. Where every
+    term is ``-inf`` (or there are none) the value is ``-inf``, as scipy's, and the slope is 0
+    in every mode (JAX gives NaN there; jax-ml/jax#6811 agrees that 0 is the right answer).
 
     >>> float(logsumexp(np.array([1000.0, 1000.0])))
     1000.6931471805599
