@@ -135,8 +135,7 @@ def _bad_points(rule, primals, active):
     if mask is None:                 # a plain domain function: check eagerly
         check_domain(rule, *primals, active=active)
         return None
-    bad = mask(*primals, active=active)
-    return bad if bad.any() else None
+    return mask(*primals, active=active)
 
 
 def _outside_domain(rule, primals, tangents, bad, tag, active=(True,)):

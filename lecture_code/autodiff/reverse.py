@@ -501,7 +501,7 @@ def apply_rule(rule, args):
         mask = getattr(rule.domain, "mask", None)
         if mask is not None and any(_shape(v) for v in values):
             bad = mask(*values, active=active)
-            if bad.any():
+            if bad is not None:
                 return _record_outside_domain(rule, args, values, active, bad, tape)
         else:
             check_domain(rule, *values, active=active)
@@ -1090,16 +1090,17 @@ def logsumexp(x, axis=None, keepdims=False):
     if isinstance(p, np.ndarray) and p.dtype == object:    # np.array of dual numbers
         p = np.array([primal_value(v) for v in p.flat], dtype=float).reshape(p.shape)
     m = np.max(p, axis=axis, keepdims=True, initial=-np.inf)     # (-inf for empty sums)
-    m = np.where(np.isfinite(m), m, 0.0)
-    s = np.sum(np.exp(x - m), axis=axis, keepdims=True)
-    empty = primal_value(s) == 0
-    if np.any(empty):
-        # Every term is exp(-inf) = 0: the value is -inf, as scipy's, and the slope is 0
+    finite = np.isfinite(m)
+    if finite.all():
+        out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    else:
+        m = np.where(finite, m, 0.0)
+        s = np.sum(np.exp(x - m), axis=axis, keepdims=True)
+        # Where every term is exp(-inf) = 0 the value is -inf, as scipy's, and the slope 0
         # (the log is taken of 1 there, so no log(0) reaches the derivative; JAX gives NaN,
         # see jax-ml/jax#6811, where zero was agreed to be the right answer).
+        empty = primal_value(s) == 0
         out = np.where(empty, -np.inf, np.log(s + 1.0 * empty) + m)
-    else:
-        out = np.log(s) + m
     if not keepdims:
         out = np.squeeze(out, axis=axis)
     if type(x) is float or isinstance(x, np.generic):

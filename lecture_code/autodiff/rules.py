@@ -117,13 +117,13 @@ class Domain:
         self.bad, self.message = bad, message
 
     def mask(self, *args, active=None):
-        """The boolean mask of points without a derivative (of the broadcast shape when any
-        point is bad; it may be a single False otherwise)."""
+        """The boolean mask (of the broadcast shape) of the points without a derivative, or
+        None when there is none."""
         values = [_value(a) for a in args]
         bad = np.asarray(self.bad(*values, active=active))
-        if bad.any():
-            bad = np.broadcast_to(bad, np.broadcast_shapes(*(np.shape(v) for v in values)))
-        return bad
+        if not bad.any():
+            return None
+        return np.broadcast_to(bad, np.broadcast_shapes(*(np.shape(v) for v in values)))
 
     def __call__(self, *args, active=None):
         values = [_value(a) for a in args]
