@@ -287,6 +287,16 @@ class Sym:
     def __lt__(self, o):
         return self._cmp("<", o)
 
+    def __eq__(self, o):
+        # ``y == 0`` in a rule builds the test; two expressions compare by identity (as
+        # before), so lists of expressions still work.
+        if isinstance(o, (int, float)) and not isinstance(o, bool):
+            return self._cmp("==", o)
+        return self is o
+
+    def __ne__(self, o):
+        return not self.__eq__(o) if isinstance(o, Sym) else NotImplemented
+
     __hash__ = None
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):

@@ -272,11 +272,11 @@ _rules = [
     Rule("divide", np.divide, (lambda x, y, z: 1 / y, lambda x, y, z: -z / y),
          _div_domain, r"x / y"),
     # x**0 is the constant 1 (slope 0 also at x = 0), and 0**y = 0 for y > 0 (slope 0 in y):
-    # the np.equal terms only move the evaluation point where the factor in front is 0
+    # the (· == 0) terms only move the evaluation point where the factor in front is 0
     # (JAX's rule does the same); elsewhere they add 0.
     Rule("power", np.power,
-         (lambda x, y, z: y * x ** (y - 1 + np.equal(y, 0)),
-          lambda x, y, z: z * np.log(x + np.equal(x, 0) * (y > 0))),
+         (lambda x, y, z: y * x ** (y - 1 + (y == 0)),
+          lambda x, y, z: z * np.log(x + (x == 0) * (y > 0))),
          _power_domain, r"x^y"),
     # At a tie each argument gets half the slope (JAX's convention, as for np.max of an
     # array, whose tied elements share the derivative equally in every mode).
