@@ -237,10 +237,21 @@ def test_comparisons_use_values_and_allow_branching():
 
 
 # --- errors ----------------------------------------------------------------------------
-@pytest.mark.parametrize("x", [0.0, np.array([1.0, 0.0])])
-def test_log_at_zero_raises_domain_error(x):
+def test_log_at_zero_raises_domain_error():
     with pytest.raises(DomainError, match="log is only differentiable for positive"):
-        vjp(np.log, x)
+        vjp(np.log, 0.0)
+
+
+def test_log_at_zero_in_array_code_raises_when_the_derivative_is_needed():
+    # array code: numpy's value (and numpy's warning); the pullback raises only for an
+    # adjoint that reaches the bad point, and sends 0 back from a zero adjoint there
+    with pytest.warns(RuntimeWarning, match="divide by zero"):
+        value, pullback = vjp(np.log, np.array([1.0, 0.0]))
+    np.testing.assert_array_equal(value, [0.0, -np.inf])
+    with pytest.raises(DomainError, match="log is only differentiable for positive inputs, "
+                                          "got 0"):
+        pullback(np.ones(2))
+    np.testing.assert_array_equal(pullback(np.array([2.0, 0.0]))[0], [2.0, 0.0])
 
 
 def test_float_domain_errors_are_clear():
@@ -248,7 +259,7 @@ def test_float_domain_errors_are_clear():
         vjp(lambda x: 1.0 / x, 0.0)
     with pytest.raises(DomainError, match="sqrt is only differentiable"):
         vjp(np.sqrt, 0.0)
-    with pytest.raises(DomainError, match="power .* not defined"):
+    with pytest.raises(DomainError, match="negative base to a non-integer power"):
         vjp(lambda x: x ** 0.5, -4.0)
     with pytest.raises(DomainError, match="arcsin is only differentiable"):
         vjp(np.arcsin, 1.0)

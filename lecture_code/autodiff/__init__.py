@@ -11,6 +11,7 @@ from .rules import DomainError  # noqa: F401
 from .dual import Dual, derivative, gradient_forward  # noqa: F401  (forward mode)
 from .functions import *  # noqa: F401,F403  (sin, cos, exp, log, sqrt, ...)
 from .reverse import Variable, logsumexp, unbroadcast  # noqa: F401  (reverse mode)
+from . import numpy_vjps  # noqa: F401,E402  (fills reverse.FUNCTIONS: np.sum, np.matmul, ...)
 from .transforms import (grad, value_and_grad, jvp, vjp, jacfwd, jacrev,  # noqa: F401
                          hessian, hvp, check_grads)
 from .solvers import (newton, newton_system, newton_minimise, gradient_descent,  # noqa: F401

@@ -43,7 +43,10 @@ _FOLD = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
          "div": operator.truediv, "pow": operator.pow}
 _UFUNC_ARITH = {np.add: "add", np.subtract: "sub", np.multiply: "mul", np.divide: "div",
                 np.power: "pow"}
-_UFUNC_CMP = {np.greater_equal: ">=", np.greater: ">", np.less_equal: "<=", np.less: "<"}
+_UFUNC_CMP = {np.greater_equal: ">=", np.greater: ">", np.less_equal: "<=", np.less: "<",
+              np.equal: "=="}
+_CMP_FOLD = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
+             "==": operator.eq}
 # math-module spelling of the unary rules (for fast scalar code): rule name -> math name.
 _MATH_OF_RULE = {rule: name for name, rule in MATH_NAMES.items()
                  if RULES[rule].nargs == 1 and name != "fabs"}
@@ -267,7 +270,10 @@ class Sym:
         return Sym.binary("pow", o, self)
 
     def _cmp(self, op, o):
-        return Sym("cmp", (self, Sym.wrap(o)), op)
+        o = Sym.wrap(o)
+        if self.is_const() and o.is_const():             # constants fold (to 0 or 1)
+            return Sym.const(int(_CMP_FOLD[op](self.value, o.value)))
+        return Sym("cmp", (self, o), op)
 
     def __ge__(self, o):
         return self._cmp(">=", o)
@@ -280,6 +286,16 @@ class Sym:
 
     def __lt__(self, o):
         return self._cmp("<", o)
+
+    def __eq__(self, o):
+        # ``y == 0`` in a rule builds the test; two expressions compare by identity (as
+        # before), so lists of expressions still work.
+        if isinstance(o, (int, float)) and not isinstance(o, bool):
+            return self._cmp("==", o)
+        return self is o
+
+    def __ne__(self, o):
+        return not self.__eq__(o) if isinstance(o, Sym) else NotImplemented
 
     __hash__ = None
 
@@ -299,7 +315,10 @@ class Sym:
         if rule is None:
             return NotImplemented
         if all(a.is_const() for a in args):
-            return Sym.const(float(rule.fn(*[a.value for a in args])))
+            with np.errstate(all="ignore"):
+                value = float(rule.fn(*[a.value for a in args]))
+            if math.isfinite(value):        # else keep the call: it fails when it runs
+                return Sym.const(value)
         return Sym("call", args, rule.name)
 
     def __array_function__(self, func, types, args, kwargs):

@@ -39,7 +39,7 @@ import operator
 import numpy as np
 
 from ._arraylike import ArrayMethods
-from .rules import RULES, UFUNC_RULES, DomainError, check_domain
+from .rules import RULES, UFUNC_RULES, DomainError, check_domain, primal_value
 
 __all__ = ["Dual", "derivative", "gradient_forward", "new_tag", "split", "primal_value",
            "DomainError"]
@@ -58,19 +58,6 @@ def new_tag() -> int:
     True
     """
     return next(_tags)
-
-
-def primal_value(x):
-    """The plain value of ``x``: its primal with every layer of dual numbers removed.
-
-    Introduced in the chapter *Dual numbers*.
-
-    >>> primal_value(Dual(Dual(2.0, 1.0), 3.0))
-    2.0
-    """
-    while isinstance(x, Dual):
-        x = x.primal
-    return x
 
 
 def _is_zero(t):
@@ -123,32 +110,54 @@ _OPERATORS = {"add": operator.add, "subtract": operator.sub, "multiply": operato
 def _unary(rule, x):
     tag, p, t = x.tag, x.primal, x.tangent
     if rule.domain is not None:
-        check_domain(rule, p)
+        if _shape(p):
+            bad = _bad_points(rule, (p,), (True,))
+            if bad is not None:
+                return _outside_domain(rule, (p,), (t,), bad, tag)
+        else:
+            check_domain(rule, p)
     fast = _MATH.get(rule.name) if type(p) is float else None
     out = fast(p) if fast is not None else rule.fn(p)
     return _make(out, rule.partials[0](p, out) * t, tag)
 
 
-def _power_domain(ap, bp, at, bt):
-    base = np.asarray(primal_value(ap), dtype=float)
-    expo = np.asarray(primal_value(bp), dtype=float)
-    if bt is not None and (base <= 0).any():
-        raise DomainError(
-            f"x**y with a dual exponent y needs a positive base x (the derivative in y is "
-            f"x**y·log(x)), got x = {float(base[base <= 0].flat[0]) if base.ndim else float(base):g}. "
-            "Use exp(y * log(x)) only for x > 0, or keep the exponent a constant.")
-    if at is not None:
-        b, e = np.broadcast_arrays(base, expo)
-        bad_neg = (b < 0) & (e != np.round(e))
-        bad_zero = (b == 0) & (e < 1) & (e != 0)
-        if bad_neg.any():
-            raise DomainError(f"a negative base to a non-integer power is not a real number: "
-                              f"{float(b[bad_neg].flat[0]):g}**{float(e[bad_neg].flat[0]):g}. "
-                              "Use an integer exponent or a positive base.")
-        if bad_zero.any():
-            raise DomainError(f"x**{float(e[bad_zero].flat[0]):g} has no derivative at x = 0 "
-                              "(its slope is infinite there). Keep x away from 0, e.g. "
-                              "(x + eps)**p.")
+# Array code outside a rule's domain (``np.where(x > 0, np.log(x), 0.0)`` at x = -1): the
+# value is numpy's; the tangent is 0 where the incoming tangent is 0 and NaN (a marker)
+# where it is not, with the rule's message kept here under the perturbation's tag. If a
+# marker survives to the output (no np.where masked it out), split() raises DomainError
+# with that message; reverse mode does the same with the adjoint (see reverse.py).
+_PENDING: dict = {}
+
+
+def _bad_points(rule, primals, active):
+    """The mask of points of array arguments outside ``rule``'s domain, or None if none."""
+    mask = getattr(rule.domain, "mask", None)
+    if mask is None:                 # a plain domain function: check eagerly
+        check_domain(rule, *primals, active=active)
+        return None
+    return mask(*primals, active=active)
+
+
+def _outside_domain(rule, primals, tangents, bad, tag, active=(True,)):
+    live = np.zeros(bad.shape, dtype=bool)
+    for t in tangents:
+        if t is not None:
+            live |= bad & (np.asarray(primal_value(t)) != 0)
+    if live.any():
+        message = rule.domain(*[np.broadcast_to(primal_value(p), bad.shape)[live]
+                                for p in primals], active=active)
+        if tag == 0:                 # a dual made by hand: no derivative call reads it off
+            raise DomainError(message)
+        _PENDING.setdefault(tag, message)
+    out = rule.fn(*primals)          # numpy's value (with numpy's own RuntimeWarning)
+    tangent = None
+    with np.errstate(all="ignore"):
+        for i, t in enumerate(tangents):
+            if t is not None:
+                term = rule.partials[i](*primals, out) * t
+                tangent = term if tangent is None else tangent + term
+    tangent = np.where(bad, np.where(live, np.nan, 0.0), _fit(tangent, bad.shape))
+    return _make(out, tangent, tag)
 
 
 def _lift(x):
@@ -168,14 +177,14 @@ def _binary(rule, a, b):
     ap, at = _parts(a, tag)
     bp, bt = _parts(b, tag)
     if rule.domain is not None:
-        check_domain(rule, ap, bp)
-    name = rule.name
-    if name == "power":
-        _power_domain(ap, bp, at, bt)
-        if bt is None and not isinstance(bp, Dual) and np.all(np.asarray(bp) == 0):
-            # x**0 is the constant 1 (the rule's partial would evaluate 0 * x**-1).
-            return _make(ap ** bp, 0.0 * at, tag)
-    op = _OPERATORS.get(name)
+        active = (at is not None, bt is not None)
+        if _shape(ap) or _shape(bp):
+            bad = _bad_points(rule, (ap, bp), active)
+            if bad is not None:
+                return _outside_domain(rule, (ap, bp), (at, bt), bad, tag, active)
+        else:
+            check_domain(rule, ap, bp, active=active)
+    op = _OPERATORS.get(rule.name)
     out = op(ap, bp) if op is not None else rule.fn(ap, bp)
     tangent = None
     if at is not None:
@@ -343,6 +352,18 @@ class Dual(ArrayMethods):
     def __rmatmul__(self, other):
         return _bilinear(np.matmul, other, self) if _ok(other) else NotImplemented
 
+    def __floordiv__(self, other):                 # not differentiable: a clear TypeError
+        return np.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return np.floor_divide(other, self)
+
+    def __mod__(self, other):
+        return np.remainder(self, other)
+
+    def __rmod__(self, other):
+        return np.remainder(other, self)
+
     def __neg__(self):
         return _unary(_NEG, self)
 
@@ -389,6 +410,16 @@ class Dual(ArrayMethods):
         return float(primal_value(self))
 
     # -- array protocol ------------------------------------------------------------------
+    def __array__(self, dtype=None, copy=None):
+        if not self.shape and dtype in (None, object):
+            return _box(self)        # np.array([d1, d2]): an object array holding the duals
+        raise TypeError(
+            "a Dual was converted to a plain numpy array (np.asarray, np.array, or a library "
+            "function that is not written with numpy's dispatch, e.g. "
+            "scipy.special.logsumexp): that would drop its derivative. Use numpy functions "
+            "directly (np.stack to build arrays), and lecture_code.autodiff.logsumexp for "
+            "logsumexp.")
+
     @property
     def shape(self):
         """The primal's shape (``()`` for scalars)."""
@@ -637,18 +668,26 @@ def _einsum(func):
 
 
 def _pick_along(x, index_fn, axis, keepdims):
-    """Select elements of x (primal and tangent) at the indices chosen on the primal."""
+    """max/min of x along ``axis``: the value at the chosen index; the tangent is the mean of
+    the tangents of every element that ties for the extremum (JAX's convention, and what
+    reverse mode sends back: one convention for ties in every mode)."""
     value = np.asarray(primal_value(x))
+    idx = index_fn(value, axis=axis)
     if axis is None:
-        idx = np.unravel_index(int(index_fn(value)), value.shape)
-        out = _make(x.primal[idx], x.tangent[idx], x.tag)
-        if keepdims:
-            out = np.reshape(out, (1,) * value.ndim)
-        return out
-    idx = np.expand_dims(index_fn(value, axis=axis), axis)
-    out = _make(np.take_along_axis(x.primal, idx, axis),
-                np.take_along_axis(x.tangent, idx, axis), x.tag)
-    return out if keepdims else np.squeeze(out, axis=axis)
+        top = value.reshape(-1)[idx]
+        primal = x.primal[np.unravel_index(int(idx), value.shape)]
+    else:
+        idx = np.expand_dims(idx, axis)
+        top = np.take_along_axis(value, idx, axis)
+        primal = np.take_along_axis(x.primal, idx, axis)
+        if not keepdims:
+            primal = np.squeeze(primal, axis=axis)
+    hit = (value == top) | (np.isnan(top) & (value != value))
+    weights = hit / np.sum(hit, axis=axis, keepdims=True)
+    tangent = np.sum(x.tangent * weights, axis=axis, keepdims=keepdims)
+    if axis is None and keepdims:
+        primal = np.reshape(primal, (1,) * value.ndim)
+    return _make(primal, tangent, x.tag)
 
 
 @_implements(np.max, np.amax)
@@ -733,13 +772,28 @@ def split(y, tag):
 
     Introduced in the chapter *Dual numbers*. Accepts a dual, a number, an array, or a
     (nested) list/tuple/object array of duals and numbers (what ``np.array([d1, d2])``
-    makes); parts that do not depend on ``tag`` get a zero tangent.
+    makes); parts that do not depend on ``tag`` get a zero tangent. Raises
+    :class:`DomainError` if the tangent depends on a point of array code where a derivative
+    does not exist (an element that no ``np.where`` masked out).
 
     >>> split(Dual(2.0, 3.0, tag=7), 7)
     (2.0, 3.0)
     >>> split(np.array([Dual(1.0, 2.0, tag=7), 5.0], dtype=object), 7)
     (array([1., 5.]), array([2., 0.]))
     """
+    message = _PENDING.pop(tag, None)
+    value, tangent = _split(y, tag)
+    if message is not None:
+        try:
+            poisoned = np.isnan(np.asarray(primal_value(tangent), dtype=float)).any()
+        except (TypeError, ValueError):
+            poisoned = True
+        if poisoned:
+            raise DomainError(message)
+    return value, tangent
+
+
+def _split(y, tag):
     if isinstance(y, Dual):
         if y.tag == tag:
             return y.primal, y.tangent
@@ -749,7 +803,7 @@ def split(y, tag):
         if not isinstance(y, np.ndarray):
             for i, v in enumerate(y):
                 arr[i] = v
-        flat = [split(v, tag) for v in arr.reshape(-1)]
+        flat = [_split(v, tag) for v in arr.reshape(-1)]
         primals = _assemble([p for p, _ in flat], arr.shape)
         tangents = [t for _, t in flat]
         comp = np.broadcast_shapes(*[_shape(t) for t in tangents]) if tangents else ()

@@ -8,6 +8,16 @@ an array an array, a :class:`~lecture_code.autodiff.dual.Dual` a dual (via
 ``Dual.__array_ufunc__``) and a reverse-mode variable a variable. Use these (or ``np.sin``)
 instead of ``math.sin``, which only takes floats.
 
+The functions (``__all__``, in the order of the rules table): ``negative``, ``positive``,
+``exp``, ``expm1``, ``exp2``, ``log``, ``log2``, ``log10``, ``log1p``, ``sqrt``, ``cbrt``,
+``square``, ``reciprocal``, ``sin``, ``cos``, ``tan``, ``arcsin``, ``arccos``, ``arctan``,
+``sinh``, ``cosh``, ``tanh``, ``arcsinh``, ``arccosh``, ``arctanh``, ``absolute``, ``sign``,
+``floor``, ``ceil``, ``rint``, ``add``, ``subtract``, ``multiply``, ``divide``, ``power``,
+``maximum``, ``minimum``, ``arctan2``, ``hypot``, ``logaddexp``, and ``abs_`` (``absolute``).
+They are made by a loop over the table; the explicit ``__all__`` below names each one, so
+that editors, ``from lecture_code.autodiff.functions import sin`` and the API page find them
+(a test checks that it lists every rule).
+
 Example
 -------
 >>> from lecture_code.autodiff.dual import Dual
@@ -22,7 +32,13 @@ import numpy as np
 
 from .rules import RULES
 
-__all__: list = []
+__all__ = [
+    "negative", "positive", "exp", "expm1", "exp2", "log", "log2", "log10", "log1p", "sqrt",
+    "cbrt", "square", "reciprocal", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh",
+    "cosh", "tanh", "arcsinh", "arccosh", "arctanh", "absolute", "sign", "floor", "ceil",
+    "rint", "add", "subtract", "multiply", "divide", "power", "maximum", "minimum", "arctan2",
+    "hypot", "logaddexp", "abs_",
+]
 
 # A point inside each rule's domain, for the generated doctests.
 _SAMPLE = {"arccosh": (1.5,), "arcsin": (0.5,), "arccos": (0.5,), "arctanh": (0.5,)}
@@ -55,9 +71,7 @@ for _name, _rule in RULES.items():
     if _name == "true_divide":
         continue
     globals()[_name] = _make_function(_rule)
-    __all__.append(_name)
 
 #: ``abs`` under its numpy name (``absolute``); Python's ``abs(d)`` also works on duals.
 abs_ = globals()["absolute"]
-__all__.append("abs_")
 del _name, _rule

@@ -7,8 +7,10 @@ Each one computes its value on the plain values and records one VJP per input: a
 ``g -> input_bar`` that is itself written with numpy functions, so it also works when the
 values are dual numbers or Variables of an enclosing recording (higher derivatives).
 
-``FUNCTIONS`` maps numpy functions to these implementations; ``Variable.__array_function__``
-looks them up.
+Each implementation is registered in the tape's table ``reverse.FUNCTIONS`` (by numpy
+function) with :func:`~lecture_code.autodiff.reverse.register`; ``Variable.__array_function__``
+looks them up there. (The package imports this module, so the table is full whenever
+``lecture_code.autodiff`` is imported.)
 
 >>> import numpy as np
 >>> from lecture_code.autodiff.reverse import vjp
@@ -19,21 +21,17 @@ array([[1., 2.],
 """
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
-from .reverse import Variable, find_tape, record, unbroadcast, value_of, _shape, _primal
+from .reverse import (FUNCTIONS, Variable, find_tape, record, register, unbroadcast, value_of,
+                      _plain, _shape)
+from .rules import primal_value
 
 __all__ = ["FUNCTIONS", "getitem", "matmul"]
 
-FUNCTIONS: dict = {}
-
-
-def _implements(*funcs):
-    def register(impl):
-        for f in funcs:
-            FUNCTIONS[f] = impl
-        return impl
-    return register
+_implements = register
 
 
 def _no_extras(name, **extras):
@@ -81,15 +79,9 @@ def _sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where
 @_implements(np.mean)
 def _mean(a, axis=None, dtype=None, out=None, keepdims=False, where=None):
     _no_extras("mean", dtype=dtype, out=out, where=where)
-    shape = _shape(_plain_value(a))
+    shape = _shape(_plain(a))
     count = int(np.prod([shape[i] for i in _axes(axis, len(shape))]))
     return _sum(a, axis=axis, keepdims=keepdims) / float(count)
-
-
-def _plain_value(x):
-    while type(x) is Variable:
-        x = x.value
-    return x
 
 
 def _extremum(fn, name):
@@ -101,7 +93,7 @@ def _extremum(fn, name):
 
         def back(g):
             # The adjoint goes to the arg-max; ties share it equally (as in autograd).
-            p = np.asarray(_primal(v))
+            p = np.asarray(primal_value(v))
             hit = 1.0 * (p == fn(p, axis=axis, keepdims=True))
             return np.reshape(g, kept) * (hit / np.sum(hit, axis=axis, keepdims=True))
         return record(tape, fn(v, axis=axis, keepdims=keepdims), [(a, back)])
@@ -117,6 +109,7 @@ def _swap_last(x):
     return np.transpose(x) if len(_shape(x)) == 2 else np.swapaxes(x, -1, -2)
 
 
+@register(np.matmul)
 def matmul(a, b):
     """``a @ b`` recorded with its two VJPs ``g @ bᵀ`` and ``aᵀ @ g``.
 
@@ -150,7 +143,7 @@ def matmul(a, b):
 
 
 def _ndim(x):
-    return len(_shape(_plain_value(x)))
+    return len(_shape(_plain(x)))
 
 
 @_implements(np.dot)
@@ -308,7 +301,7 @@ def _vstack(tup, dtype=None, casting=None):
 # --- selection ---------------------------------------------------------------------------
 @_implements(np.where)
 def _where(condition, x=None, y=None):
-    condition = np.asarray(_primal(condition))
+    condition = np.asarray(primal_value(condition))
     if x is None and y is None:
         return np.where(condition)
     tape = find_tape((x, y))
@@ -376,12 +369,13 @@ def _plain_index(index):
     if isinstance(index, tuple):
         return tuple(_plain_index(i) for i in index)
     if type(index) is Variable:
-        index = _primal(index)
+        index = primal_value(index)
     if isinstance(index, list):
         index = np.asarray(index)
     return index
 
 
+@register(operator.getitem)
 def getitem(x, index):
     """``x[index]`` recorded: basic, integer-array and boolean indexing.
 
@@ -402,7 +396,7 @@ def getitem(x, index):
 # --- constants: shape queries and *_like constructors -----------------------------------
 @_implements(np.shape)
 def _np_shape(a):
-    return _shape(_plain_value(a))
+    return _shape(_plain(a))
 
 
 @_implements(np.ndim)
@@ -412,13 +406,13 @@ def _np_ndim(a):
 
 @_implements(np.size)
 def _np_size(a, axis=None):
-    shape = _shape(_plain_value(a))
+    shape = _shape(_plain(a))
     return int(np.prod(shape)) if axis is None else shape[axis]
 
 
 def _like(fn):
     def impl(a, *args, **kwargs):
-        return fn(np.asarray(_primal(a)), *args, **kwargs)
+        return fn(np.asarray(primal_value(a)), *args, **kwargs)
     return impl
 
 

@@ -43,9 +43,10 @@ import numpy as np
 
 from ._arraylike import ArrayMethods
 from . import rules
-from .rules import RULES, UFUNC_RULES, DomainError, check_domain
+from .rules import RULES, UFUNC_RULES, DomainError, check_domain, primal_value
 
-__all__ = ["Variable", "Tape", "Node", "vjp", "value_and_grad", "unbroadcast", "logsumexp"]
+__all__ = ["Variable", "Tape", "Node", "vjp", "value_and_grad", "unbroadcast", "logsumexp",
+           "FUNCTIONS", "register"]
 
 
 # ---------------------------------------------------------------------------------------
@@ -68,6 +69,28 @@ class _Finished:
 
 
 _FINISHED = _Finished()
+
+#: Reverse-mode versions of numpy's non-elementwise functions, by numpy function
+#: (``FUNCTIONS[np.sum]``; ``FUNCTIONS[operator.getitem]`` for indexing). The tape only owns
+#: the table: :mod:`lecture_code.autodiff.numpy_vjps` fills it with :func:`register`, as
+#: autograd's ``defvjp`` does, so this module does not import that one.
+FUNCTIONS: dict = {}
+
+
+def register(*funcs):
+    """Decorator: the function it decorates computes ``funcs`` on Variables and records them.
+
+    >>> @register(np.cbrt)
+    ... def _cbrt(x):
+    ...     raise TypeError("not yet")
+    >>> FUNCTIONS.pop(np.cbrt) is _cbrt
+    True
+    """
+    def decorate(impl):
+        for f in funcs:
+            FUNCTIONS[f] = impl
+        return impl
+    return decorate
 
 #: The tapes that are recording now, outermost first (nested calls give higher derivatives).
 _ACTIVE: list = []
@@ -335,6 +358,7 @@ class _FloatMath:
     divide = true_divide = operator.truediv
     power = operator.pow
     negative, positive = operator.neg, operator.pos
+    equal = operator.eq
 
     @staticmethod
     def exp2(x):
@@ -400,8 +424,8 @@ _FLOAT_RULES = {name: _FloatRule(rule) for name, rule in RULES.items()}
 _FLOAT_RULES.update({rule.fn: _FLOAT_RULES[name] for name, rule in RULES.items()})
 
 
-def _float_domain_error(rule, args, exc):
-    check_domain(rule, *args)                    # raises the rule's own message if it has one
+def _float_domain_error(rule, args, exc, active=None):
+    check_domain(rule, *args, active=active)     # raises the rule's own message if it has one
     shown = ", ".join(f"{a:g}" for a in args)
     raise DomainError(f"{rule.name} or its derivative is not defined at {shown} "
                       f"({exc}). Check the input values.") from None
@@ -422,6 +446,9 @@ def _record_unary_float(fr, x, a):
 
 def _record_binary_float(fr, x, y, a, b):
     """Scalar node for ``fr(a, b)`` where ``x``/``y`` are Variables or constants."""
+    if fr is _POW and type(y) is Variable and a <= 0.0:
+        # 0**y at y <= 0 evaluates without an exception but has no derivative in y.
+        check_domain(fr.rule, a, b, active=(type(x) is Variable, True))
     try:
         out = fr.fn(a, b)
         if type(out) is not float:
@@ -433,7 +460,7 @@ def _record_binary_float(fr, x, y, a, b):
             da = p[0](a, b, out) if type(x) is Variable else 0.0
             db = p[1](a, b, out) if type(y) is Variable else 0.0
     except (ValueError, ZeroDivisionError, OverflowError) as exc:
-        _float_domain_error(fr.rule, (a, b), exc)
+        _float_domain_error(fr.rule, (a, b), exc, (type(x) is Variable, type(y) is Variable))
     if type(x) is Variable:
         if type(y) is Variable:
             return _variable(out, x.tape, (x.index, da, y.index, db))
@@ -469,7 +496,15 @@ def apply_rule(rule, args):
         if rule.nargs == 1:
             return _record_unary_float(fr, args[0], values[0])
         return _record_binary_float(fr, *args, *values)
-    check_domain(rule, *values)
+    if rule.domain is not None:
+        active = tuple(type(a) is Variable and a.tape is tape for a in args)
+        mask = getattr(rule.domain, "mask", None)
+        if mask is not None and any(_shape(v) for v in values):
+            bad = mask(*values, active=active)
+            if bad is not None:
+                return _record_outside_domain(rule, args, values, active, bad, tape)
+        else:
+            check_domain(rule, *values, active=active)
     out = rule.fn(*values)
     if len(args) == 2 and args[0] is args[1] and type(args[0]) is Variable:
         # x * x, x + x: one VJP with the two partials added (one adjoint array, not two).
@@ -479,6 +514,36 @@ def apply_rule(rule, args):
         if type(a) is Variable and a.tape is tape:
             pairs.append((a, _rule_vjp(rule, i, values, out)))
     return record(tape, out, pairs)
+
+
+def _record_outside_domain(rule, args, values, active, bad, tape):
+    """Array code with points outside ``rule``'s domain: numpy's value, a checked VJP.
+
+    The rule for array code (chapter *Forward and reverse mode*): the value is what numpy
+    computes (with numpy's RuntimeWarning for a NaN). An adjoint of 0 at a bad point (the
+    branch ``np.where`` did not take) sends back 0, so a masked branch does not poison the
+    gradient; a nonzero adjoint there means the derivative is needed where it does not
+    exist, and the backward pass raises the rule's :class:`DomainError`.
+    """
+    out = rule.fn(*values)
+    pairs = [(a, _masked_vjp(rule, i, values, out, bad, active))
+             for i, a in enumerate(args) if active[i]]
+    return record(tape, out, pairs)
+
+
+def _masked_vjp(rule, i, values, out, bad, active):
+    shape = _shape(values[i])
+    partial = rule.partials[i]
+
+    def back(g):
+        live = bad & (np.asarray(primal_value(g)) != 0)
+        if live.any():
+            raise DomainError(rule.domain(*[np.broadcast_to(primal_value(v), bad.shape)[live]
+                                            for v in values], active=active))
+        with np.errstate(all="ignore"):
+            contribution = g * partial(*values, out)
+        return unbroadcast(np.where(bad, 0.0, contribution), shape)
+    return back
 
 
 def _same_argument_vjp(rule, values, out):
@@ -824,11 +889,10 @@ class Variable(ArrayMethods):
 
     @property
     def dtype(self):
-        return np.result_type(_primal(self.value))
+        return np.result_type(primal_value(self.value))
 
     def __getitem__(self, index):
-        from .numpy_vjps import getitem
-        return getitem(self, index)
+        return FUNCTIONS[operator.getitem](self, index)
 
     # --- numpy dispatch ---------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
@@ -844,14 +908,12 @@ class Variable(ArrayMethods):
         if rule is not None:
             return apply_rule(rule, inputs)
         if ufunc is np.matmul:
-            from .numpy_vjps import matmul
-            return matmul(*inputs)
+            return FUNCTIONS[np.matmul](*inputs)
         if ufunc in _CONSTANT_UFUNCS:
             return ufunc(*(_plain(x) for x in inputs))
         raise _unsupported(name)
 
     def __array_function__(self, func, types, args, kwargs):
-        from .numpy_vjps import FUNCTIONS
         impl = FUNCTIONS.get(func)
         if impl is None:
             raise _unsupported(_numpy_name(func))
@@ -863,17 +925,6 @@ def _plain(x):
     while type(x) is Variable:
         x = x.value
     return x
-
-
-def _primal(x):
-    """The plain float/array inside ``x``: through Variables and dual numbers."""
-    while True:
-        if type(x) is Variable:
-            x = x.value
-        elif hasattr(x, "primal"):
-            x = x.primal
-        else:
-            return x
 
 
 _ADD, _SUB, _MUL, _DIV, _POW = (_FLOAT_RULES[n] for n in
@@ -1025,7 +1076,9 @@ def logsumexp(x, axis=None, keepdims=False):
 
     Chapter *The marginal likelihood* (responsibilities are normalised with it). Same
     semantics as ``scipy.special.logsumexp(x, axis, keepdims=keepdims)``. The shift by the
-    maximum is a constant, so the derivative is ``softmax(x)`` along ``axis``.
+    maximum is a constant, so the derivative is ``softmax(x)`` along ``axis``. Where every
+    term is ``-inf`` (or there are none) the value is ``-inf``, as scipy's, and the slope is 0
+    in every mode (JAX gives NaN there; jax-ml/jax#6811 agrees that 0 is the right answer).
 
     >>> float(logsumexp(np.array([1000.0, 1000.0])))
     1000.6931471805599
@@ -1033,14 +1086,21 @@ def logsumexp(x, axis=None, keepdims=False):
     >>> pullback(1.0)[0]
     array([0.25, 0.75])
     """
-    p = _primal(x)
+    p = primal_value(x)
     if isinstance(p, np.ndarray) and p.dtype == object:    # np.array of dual numbers
-        p = np.array([_primal(v) for v in p.flat], dtype=float).reshape(p.shape)
-    m = np.max(p, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0.0)
-    with np.errstate(divide="ignore"):          # all -inf: the result is -inf, as scipy's
-        s = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
-    out = s + m
+        p = np.array([primal_value(v) for v in p.flat], dtype=float).reshape(p.shape)
+    m = np.max(p, axis=axis, keepdims=True, initial=-np.inf)     # (-inf for empty sums)
+    finite = np.isfinite(m)
+    if finite.all():
+        out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    else:
+        m = np.where(finite, m, 0.0)
+        s = np.sum(np.exp(x - m), axis=axis, keepdims=True)
+        # Where every term is exp(-inf) = 0 the value is -inf, as scipy's, and the slope 0
+        # (the log is taken of 1 there, so no log(0) reaches the derivative; JAX gives NaN,
+        # see jax-ml/jax#6811, where zero was agreed to be the right answer).
+        empty = primal_value(s) == 0
+        out = np.where(empty, -np.inf, np.log(s + 1.0 * empty) + m)
     if not keepdims:
         out = np.squeeze(out, axis=axis)
     if type(x) is float or isinstance(x, np.generic):

@@ -16,9 +16,22 @@ How each mode uses a rule, for ``out = f(a, b)``:
 * forward (tangents):  ``out_dot = partial_a * a_dot + partial_b * b_dot``
 * reverse (adjoints):  ``a_bar += out_bar * partial_a``;  ``b_bar += out_bar * partial_b``
 
-A rule may carry a ``domain`` check: a function of the primal arguments that returns an
-error message when the derivative does not exist there (``log`` of a non-positive number).
-The AD modes raise :class:`DomainError` with that message instead of returning NaN.
+A rule may carry a ``domain`` (a :class:`Domain`): which points have no derivative (``log``
+of a non-positive number; for ``x**y`` it depends on which arguments are differentiated),
+with a message for them. Every mode uses it, and only for the arguments it differentiates:
+
+* scalar code (floats, 0-d values): the mode raises :class:`DomainError` with the message at
+  the operation (scalar code branches with ``if``, so a bad point it reaches is used);
+* array code: the value is numpy's (NaN or inf, with numpy's own ``RuntimeWarning``), and the
+  derivative is checked where it is needed. A bad element whose incoming tangent (forward)
+  or adjoint (reverse) is 0 contributes 0: a branch that ``np.where(x > 0, np.log(x), 0.0)``
+  masks out does not poison the gradient (autograd and JAX give NaN there when ``x = 0``).
+  A bad element the output depends on raises the rule's :class:`DomainError`.
+
+Conventions where the derivative is not classical, the same in every mode and JAX's:
+``x**0`` has slope 0 also at ``x = 0``; ``0**y`` has slope 0 in ``y`` for ``y > 0``; at a
+tie, ``maximum``/``minimum`` give each argument half the slope (and ``np.max`` of an array
+shares it equally among the tied elements).
 
 Example
 -------
@@ -37,7 +50,8 @@ from typing import Callable, Optional
 
 import numpy as np
 
-__all__ = ["Rule", "RULES", "UFUNC_RULES", "DomainError", "check_domain", "rule_for"]
+__all__ = ["Rule", "RULES", "UFUNC_RULES", "DomainError", "Domain", "check_domain",
+           "rule_for", "primal_value"]
 
 
 class DomainError(ValueError):
@@ -66,81 +80,143 @@ class Rule:
         return len(self.partials)
 
 
-def _value(x):
-    """The primal value of x as a float or an ndarray (for domain checks only)."""
+def primal_value(x):
+    """The plain number or array inside ``x``: every layer of dual numbers and reverse-mode
+    variables removed (anything else is returned as it is).
+
+    Introduced in the chapter *Dual numbers*. The package's one helper for this: a dual
+    number's ``primal`` and a variable's ``primal`` (its value) are followed to the bottom.
+
+    >>> from lecture_code.autodiff.dual import Dual
+    >>> primal_value(Dual(Dual(2.0, 1.0), 3.0))
+    2.0
+    """
     while hasattr(x, "primal"):
         x = x.primal
-    return np.asarray(x, dtype=float)
+    return x
 
 
-def _where_bad(cond, x) -> str:
-    v = _value(x)
-    bad = np.asarray(cond(v))
-    if not bad.any():
-        return ""
-    first = v[bad][0] if v.ndim else float(v)
-    return f"{float(first):g}"
+def _value(x):
+    """The primal value of x as a float or an ndarray (for domain checks only)."""
+    return np.asarray(primal_value(x), dtype=float)
 
 
-def _log_domain(x):
-    bad = _where_bad(lambda v: v <= 0, x)
-    if bad:
-        return (f"log is only differentiable for positive inputs, got {bad}. "
-                "Shift or clip the input (e.g. log(x + eps)) or work with log-parameters.")
-    return None
+class Domain:
+    """Where a rule's derivative exists: a mask of the bad points and a message for them.
+
+    ``bad(*values, active)`` returns a boolean mask (broadcast over the arguments) of the
+    points where the derivative does not exist; ``message(*first, active)`` explains the
+    first of them (``first`` are the argument values there). Calling a ``Domain`` on the
+    arguments (floats, arrays, dual numbers, variables) returns that message, or None where
+    every point is fine: this is what :func:`check_domain` and every AD mode use.
+    ``active`` (one bool per argument, all True when None) says which arguments are being
+    differentiated.
+    """
+
+    def __init__(self, bad, message):
+        self.bad, self.message = bad, message
+
+    def mask(self, *args, active=None):
+        """The boolean mask (of the broadcast shape) of the points without a derivative, or
+        None when there is none."""
+        values = [_value(a) for a in args]
+        bad = np.asarray(self.bad(*values, active=active))
+        if not bad.any():
+            return None
+        return np.broadcast_to(bad, np.broadcast_shapes(*(np.shape(v) for v in values)))
+
+    def __call__(self, *args, active=None):
+        values = [_value(a) for a in args]
+        bad = np.asarray(self.bad(*values, active=active))
+        if not bad.any():
+            return None
+        bad = np.broadcast_to(bad, np.broadcast_shapes(*(np.shape(v) for v in values)))
+        first = [float(np.broadcast_to(v, bad.shape)[bad].flat[0]) if bad.ndim else float(v)
+                 for v in values]
+        return self.message(*first, active=active)
 
 
-def _log1p_domain(x):
-    bad = _where_bad(lambda v: v <= -1, x)
-    if bad:
-        return (f"log1p is only differentiable for inputs above -1, got {bad}. "
-                "Keep 1 + x positive (e.g. log1p(x) for x > -1 only).")
-    return None
+def _unary_domain(bad, message):
+    return Domain(lambda v, active=None: bad(v), lambda v, active=None: message(f"{v:g}"))
 
 
-def _cbrt_domain(x):
-    bad = _where_bad(lambda v: v == 0, x)
-    if bad:
-        return ("cbrt is only differentiable away from 0: its slope 1/(3·cbrt(x)²) is "
-                "infinite there. Keep x away from 0.")
-    return None
+_log_domain = _unary_domain(
+    lambda v: v <= 0,
+    lambda got: (f"log is only differentiable for positive inputs, got {got}. "
+                 "Shift or clip the input (e.g. log(x + eps)) or work with log-parameters."))
 
+_log1p_domain = _unary_domain(
+    lambda v: v <= -1,
+    lambda got: (f"log1p is only differentiable for inputs above -1, got {got}. "
+                 "Keep 1 + x positive (e.g. log1p(x) for x > -1 only)."))
 
-def _sqrt_domain(x):
-    bad = _where_bad(lambda v: v <= 0, x)
-    if bad:
-        return (f"sqrt is only differentiable for positive inputs, got {bad} "
-                "(its slope 1/(2*sqrt(x)) is infinite at 0 and it is undefined below). "
-                "Use sqrt(x + eps) or a parametrisation that keeps x > 0.")
-    return None
+_cbrt_domain = _unary_domain(
+    lambda v: v == 0,
+    lambda got: ("cbrt is only differentiable away from 0: its slope 1/(3·cbrt(x)²) is "
+                 "infinite there. Keep x away from 0."))
 
+_sqrt_domain = _unary_domain(
+    lambda v: v <= 0,
+    lambda got: (f"sqrt is only differentiable for positive inputs, got {got} "
+                 "(its slope 1/(2*sqrt(x)) is infinite at 0 and it is undefined below). "
+                 "Use sqrt(x + eps) or a parametrisation that keeps x > 0."))
 
-def _div_domain(x, y):
-    bad = _where_bad(lambda v: v == 0, y)
-    if bad:
-        return ("division by zero: the denominator is 0, so neither the quotient nor its "
-                "derivative exists. Check the denominator before dividing.")
-    return None
+_DIVISION_BY_ZERO = ("division by zero: the denominator is 0, so neither the quotient nor its "
+                     "derivative exists. Check the denominator before dividing.")
+
+_div_domain = Domain(lambda x, y, active=None: y == 0,
+                     lambda x, y, active=None: _DIVISION_BY_ZERO)
+
+_reciprocal_domain = _unary_domain(lambda v: v == 0, lambda got: _DIVISION_BY_ZERO)
 
 
 def _unit_interval_domain(name):
-    def check(x):
-        bad = _where_bad(lambda v: np.abs(v) >= 1, x)
-        if bad:
-            return (f"{name} is only differentiable for -1 < x < 1, got {bad}.")
-        return None
-    return check
+    return _unary_domain(lambda v: np.abs(v) >= 1,
+                         lambda got: f"{name} is only differentiable for -1 < x < 1, got {got}.")
 
 
-def _arccosh_domain(x):
-    bad = _where_bad(lambda v: v <= 1, x)
-    if bad:
-        return f"arccosh is only differentiable for x > 1, got {bad}."
-    return None
+_arccosh_domain = _unary_domain(
+    lambda v: v <= 1, lambda got: f"arccosh is only differentiable for x > 1, got {got}.")
 
 
-def _reciprocal_domain(x):
-    return _div_domain(1.0, x)
+def _power_bad(x, y, active=None):
+    """Where ``x**y`` has no derivative, for the arguments being differentiated.
+
+    Differentiating in the base ``x`` needs a real value and a finite slope
+    ``y·x**(y-1)``: no negative base to a non-integer power, and at ``x = 0`` only
+    ``y = 0`` (``x**0`` is the constant 1) or ``y >= 1``. Differentiating in the exponent
+    ``y`` (slope ``x**y·log(x)``) needs ``x > 0``, or ``x = 0`` with ``y > 0`` (``0**y = 0``
+    there, slope 0). A constant negative base with an integer exponent is fine in ``x``.
+    """
+    x_active, y_active = (True, True) if active is None else active
+    bad = np.zeros((), dtype=bool)
+    if x_active and np.ndim(y) == 0:      # a constant exponent (x**2): decide it once
+        p = float(y)
+        if p != round(p):
+            bad = bad | (x < 0)
+        if p < 1 and p != 0:
+            bad = bad | (x == 0)
+    elif x_active:
+        bad = bad | ((x < 0) & (y != np.round(y))) | ((x == 0) & (y < 1) & (y != 0))
+    if y_active:
+        bad = bad | (x < 0) | ((x == 0) & (y <= 0))
+    return bad
+
+
+def _power_message(x, y, active=None):
+    x_active = True if active is None else active[0]
+    if x_active and x < 0 and y != round(y):
+        return (f"a negative base to a non-integer power is not a real number: {x:g}**{y:g}. "
+                "Use an integer exponent or a positive base.")
+    if x_active and x == 0 and y < 1 and y != 0:
+        return (f"x**{y:g} has no derivative at x = 0 (its slope is infinite there). Keep x "
+                "away from 0, e.g. (x + eps)**p.")
+    return (f"x**y differentiated in the exponent y needs a positive base x (the derivative "
+            f"in y is x**y·log(x)), got x = {x:g}, y = {y:g}. Use a positive base, or keep "
+            "the exponent a constant.")
+
+
+_power_domain = Domain(_power_bad, _power_message)
 
 
 def _sign(x):
@@ -195,13 +271,21 @@ _rules = [
     Rule("multiply", np.multiply, (lambda x, y, z: y, lambda x, y, z: x), latex=r"x y"),
     Rule("divide", np.divide, (lambda x, y, z: 1 / y, lambda x, y, z: -z / y),
          _div_domain, r"x / y"),
+    # x**0 is the constant 1 (slope 0 also at x = 0), and 0**y = 0 for y > 0 (slope 0 in y):
+    # the (· == 0) terms only move the evaluation point where the factor in front is 0
+    # (JAX's rule does the same); elsewhere they add 0.
     Rule("power", np.power,
-         (lambda x, y, z: y * x ** (y - 1), lambda x, y, z: z * np.log(x)),
-         latex=r"x^y"),
+         (lambda x, y, z: y * x ** (y - 1 + (y == 0)),
+          lambda x, y, z: z * np.log(x + (x == 0) * (y > 0))),
+         _power_domain, r"x^y"),
+    # At a tie each argument gets half the slope (JAX's convention, as for np.max of an
+    # array, whose tied elements share the derivative equally in every mode).
     Rule("maximum", np.maximum,
-         (lambda x, y, z: 1.0 * (x >= y), lambda x, y, z: 1.0 * (x < y)), latex=r"\max(x, y)"),
+         (lambda x, y, z: 1.0 * (x > y) + 0.5 * np.equal(x, y),
+          lambda x, y, z: 1.0 * (x < y) + 0.5 * np.equal(x, y)), latex=r"\max(x, y)"),
     Rule("minimum", np.minimum,
-         (lambda x, y, z: 1.0 * (x <= y), lambda x, y, z: 1.0 * (x > y)), latex=r"\min(x, y)"),
+         (lambda x, y, z: 1.0 * (x < y) + 0.5 * np.equal(x, y),
+          lambda x, y, z: 1.0 * (x > y) + 0.5 * np.equal(x, y)), latex=r"\min(x, y)"),
     Rule("arctan2", np.arctan2,
          (lambda x, y, z: y / (x * x + y * y), lambda x, y, z: -x / (x * x + y * y)),
          latex=r"\operatorname{atan2}(x, y)"),
@@ -250,8 +334,12 @@ def rule_for(name_or_ufunc) -> Rule:
         f"Supported elementwise functions: {', '.join(sorted(RULES))}.")
 
 
-def check_domain(rule: Rule, *args) -> None:
+def check_domain(rule: Rule, *args, active=None) -> None:
     """Raise :class:`DomainError` if ``rule``'s derivative does not exist at ``args``.
+
+    ``active`` (one bool per argument, all True when None) says which arguments are being
+    differentiated: ``x**y`` needs ``x > 0`` only when ``y`` is (every mode passes it, so
+    every mode agrees on where a derivative exists).
 
     >>> check_domain(RULES["log"], 0.0)
     Traceback (most recent call last):
@@ -259,6 +347,6 @@ def check_domain(rule: Rule, *args) -> None:
     lecture_code.autodiff.rules.DomainError: log is only differentiable for positive inputs, got 0. Shift or clip the input (e.g. log(x + eps)) or work with log-parameters.
     """
     if rule.domain is not None:
-        message = rule.domain(*args)
+        message = rule.domain(*args, active=active)
         if message:
             raise DomainError(message)

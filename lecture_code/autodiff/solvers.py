@@ -62,6 +62,17 @@ def _real(x, who, name="x0"):
     return float(x)
 
 
+def _check_stopping(who, tol, max_iter):
+    """``tol`` a number >= 0 and ``max_iter`` an int >= 0, or a ValueError naming them."""
+    if isinstance(tol, (bool, np.bool_)) or not isinstance(tol, numbers.Real) \
+            or not tol >= 0:
+        raise ValueError(f"{who} needs tol >= 0 (a real number), got {tol!r}.")
+    if isinstance(max_iter, (bool, np.bool_)) or not isinstance(max_iter, numbers.Integral) \
+            or max_iter < 0:
+        raise ValueError(f"{who} needs max_iter, the number of iterations, as an int >= 0, "
+                         f"got {max_iter!r}.")
+
+
 def _vector(x, who, name="x0"):
     arr = np.asarray(x)
     if arr.dtype.kind not in "iuf" or arr.ndim != 1:
@@ -85,6 +96,7 @@ def newton(f, x0, fprime=None, tol=1e-12, max_iter=50, raise_on_failure=True):
     (True, True)
     """
     x = _real(x0, "newton")
+    _check_stopping("newton", tol, max_iter)
     slope_of = (lambda t: derivative(f, t)) if fprime is None else fprime
     history, residuals = [x], []
     for k in range(max_iter + 1):
@@ -144,6 +156,7 @@ def newton_system(F, x0, jac=None, tol=1e-10, max_iter=50, return_history=False)
     [2.0, 1.0]
     """
     x = _vector(x0, "newton_system")
+    _check_stopping("newton_system", tol, max_iter)
     J = jacfwd(F) if jac is None else jac
     history = [x.copy()]
     for k in range(max_iter + 1):
@@ -197,6 +210,7 @@ def newton_minimise(grad_f, hess_f, x0, tol=1e-10, max_iter=100, return_history=
     [1.0, -2.0]
     """
     x = _vector(x0, "newton_minimise")
+    _check_stopping("newton_minimise", tol, max_iter)
     H_of = jacfwd(grad_f) if hess_f is None else hess_f
     history = [x.copy()]
     for k in range(max_iter + 1):
@@ -232,6 +246,7 @@ def gradient_descent(grad_f, x0, step=1e-3, tol=1e-8, max_iter=1000, return_hist
     True
     """
     x = _vector(x0, "gradient_descent")
+    _check_stopping("gradient_descent", tol, max_iter)
     if not step > 0:
         raise ValueError(f"gradient_descent needs a positive step, got {step!r}.")
     history = [x.copy()]

@@ -32,6 +32,11 @@ written, the test's outcome is kept in a flag (``branch = x > 0.0``), a name ass
 differently in the two branches gets a fresh name in both (``z_3 = z_1`` / ``z_3 = z_2``), and
 the reverse sweep tests the same flag.
 
+Global and closure variables that the function reads (a coefficient ``A`` of its module) are
+read when the transformed function is called, as the function itself reads them: change
+``A`` and both give the new answer. A failure in the generated code (``log`` of 0, ...) is
+reported with the line of the function it comes from, in its file, and the generated line.
+
 Names in the generated code follow the book: the tangent of ``x`` is ``x_dot``, its adjoint
 ``x_bar``; temporaries for nested expressions are ``t1, t2, ...``. One statement per line.
 Every local derivative is taken from :mod:`lecture_code.autodiff.rules` by evaluating the rule's
@@ -240,6 +245,39 @@ class _Function:
         self._parameters()
         self.used = {n.id for n in ast.walk(self.tree) if isinstance(n, ast.Name)}
         self.used |= set(self.inputs) | set(self.static) | {self.name}
+        self._free_variables()
+
+    def _free_variables(self):
+        """The global and closure variables holding data (not modules or functions) that the
+        function reads: the generated code reads them when it is called, as the function
+        does (:meth:`current`)."""
+        f = self.f
+        cells = dict(zip(f.__code__.co_freevars, f.__closure__ or ()))
+        local = set(self.inputs) | set(self.static) | {self.varargs} | self._assigned()
+        self.free, self._sources = [], []
+        for name in sorted(self.used - local - {self.name}):
+            if name in cells:
+                source = cells[name]
+            elif name in f.__globals__:
+                source = f.__globals__
+            else:
+                continue
+            value = self.globals.get(name)
+            if isinstance(value, types.ModuleType) or callable(value):
+                continue
+            self.free.append(name)
+            self._sources.append(source)
+
+    def current(self) -> tuple:
+        """The values of :attr:`free` now (raises NameError for a deleted global)."""
+        values = []
+        for name, source in zip(self.free, self._sources):
+            try:
+                values.append(source[name] if type(source) is dict else source.cell_contents)
+            except (KeyError, ValueError):
+                raise NameError(f"{self.name} reads {name!r}, which is no longer defined.") \
+                    from None
+        return tuple(values)
 
     def error(self, node, message, cls=SourceTransformError):
         """An exception naming the function, the line (of its file or cell) and its text."""
@@ -491,6 +529,19 @@ def _render(expr: Sym) -> str:
 # ---------------------------------------------------------------------------------------
 # Lowering expressions to elementary operations (shared by both modes)
 # ---------------------------------------------------------------------------------------
+class _Line(str):
+    """A generated line that remembers the line of the user's function it comes from."""
+
+    origin = None
+
+
+def _text_with_origins(lines) -> str:
+    """The program text; ``.origins[i]`` is the function's line behind generated line i+1."""
+    text = _Line("\n".join(lines))
+    text.origins = [getattr(line, "origin", None) for line in lines]
+    return text
+
+
 class _Writer:
     """Common part of the two generators: lines, names, and expression lowering."""
 
@@ -499,9 +550,12 @@ class _Writer:
         self.names = _Namer(fn.used)
         self.lines: list = []
         self.depth = 1
+        self.origin = None               # the line of fn being translated
 
     def emit(self, text: str):
-        self.lines.append("    " * self.depth + text)
+        line = _Line("    " * self.depth + text)
+        line.origin = self.origin
+        self.lines.append(line)
 
     def lower(self, node, target=None) -> Sym:
         """Emit the elementary operations of ``node``; return an atom holding its value.
@@ -620,6 +674,7 @@ class _Forward(_Writer):
             self.emit("pass")
 
     def stmt(self, s):
+        self.origin = s.lineno
         if isinstance(s, ast.Assign):
             target = s.targets[0].id
             if target in self.active:
@@ -670,7 +725,7 @@ class _Forward(_Writer):
             statics.append(f"{p}={default!r}")
         self.block(fn.tree.body)
         header = f"def {name}({', '.join(params + statics)}):"
-        return name, "\n".join([header] + self.lines)
+        return name, _text_with_origins([header] + self.lines)
 
 
 # ---------------------------------------------------------------------------------------
@@ -699,6 +754,7 @@ class _Reverse(_Writer):
         self.env: dict = {}             # name -> Sym var holding its current (active) value
         self.values: dict = dict(statics)   # name -> static Python value
         self.tape: list = []            # (name, rule, args) of every operation
+        self.origin_of: dict = {}       # name of an operation -> line of fn it comes from
         self.params: list = []
         self.elements: list = []
         if fn.varargs:
@@ -770,6 +826,7 @@ class _Reverse(_Writer):
         name = self.names.fresh(target) if target else self.names.temp()
         self.emit(f"{name} = {_value_sym(rule, args, fast=True).render()}")
         self.tape.append((name, rule, args))
+        self.origin_of[name] = self.origin
         atom = Sym.var(name)
         if target:
             self.assign_atom(target, atom, node)
@@ -781,6 +838,7 @@ class _Reverse(_Writer):
             self.stmt(s)
 
     def stmt(self, s):
+        self.origin = s.lineno
         if isinstance(s, ast.Assign):
             self.lower(s.value, s.targets[0].id)
         elif isinstance(s, ast.Return):
@@ -918,6 +976,7 @@ class _Reverse(_Writer):
                 name, rule, args = entry
                 if name not in adj:
                     continue
+                self.origin = self.origin_of.get(name)
                 grouped: dict = {}
                 for a, partial in zip(args, rule.partials):
                     if a.kind == "var":
@@ -956,14 +1015,19 @@ class _Reverse(_Writer):
         header = f"def {name}({', '.join(self.params + [f'{seed}=1.0'])}):"
         lines = [header, "    # forward sweep", *body, "    # reverse sweep", *self.lines,
                  f"    return {value}, {tuple_text}"]
-        return name, "\n".join(lines)
+        return name, _text_with_origins(lines)
 
 
 # ---------------------------------------------------------------------------------------
 # The callable
 # ---------------------------------------------------------------------------------------
+_ORIGINS: dict = {}      # generated file name -> the function's line behind each line
+
+
 def _compile(name: str, text: str, namespace: dict, tag: str):
-    filename = f"<source_transform {tag} {name}>"
+    filename = f"<source_transform {tag} {name} #{len(_ORIGINS) + 1}>"
+    _ORIGINS[filename] = getattr(text, "origins", None)
+    text = str(text)
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
     exec(compile(text, filename, "exec"), namespace)
     return namespace[name], filename
@@ -1009,6 +1073,7 @@ class Transformed:
         self._signature = inspect.signature(self.original)
         namespace = dict(self._fn.globals, math=math, np=np)
         self._namespace = namespace
+        self._free_values = self._fn.current()
         if mode == "forward":
             name, self._source = _Forward(self._fn).program()
             self._call, self._filename = _compile(name, self._source, namespace, mode)
@@ -1101,7 +1166,26 @@ class Transformed:
                     f"{type(a).__name__}. The generated code works on Python floats; for "
                     "arrays use lecture_code.autodiff.jvp / grad.")
 
+    def _follow_free_variables(self):
+        """Globals and closure variables are read at call time, as by the function itself:
+        when one has changed, the forward program sees the new value and the reverse
+        programs (which fold such values in when they unroll) are generated again."""
+        values = self._fn.current()
+        if all(_same(a, b) for a, b in zip(values, self._free_values)):
+            return
+        self._free_values = values
+        changed = dict(zip(self._fn.free, values))
+        self._fn.globals.update(changed)
+        self._namespace.update(changed)
+        if self.mode == "reverse":
+            self._cache.clear()
+            self._by_count.clear()
+            if not self._fn.varargs:
+                self._specialise(dict(self._fn.static), 0)
+
     def __call__(self, *args, **kwargs):
+        if self._fn.free:
+            self._follow_free_variables()
         try:
             if (len(args) == self._n_forward and not kwargs
                     and set(map(type, args)) <= _FLOAT):      # the common case, kept cheap
@@ -1114,10 +1198,21 @@ class Transformed:
             if isinstance(err, DomainError) or where is None:
                 raise
             raise DomainError(
-                f"{self.original.__name__}: the generated code failed at line {where[0]}, "
+                f"{self._user_line(where)}the generated code failed at line {where[0]}, "
                 f"`{where[1]}`: {err}. The function or its derivative is not defined at "
                 "these inputs (division by zero, log or sqrt of a non-positive number, "
                 "...).") from None
+
+    def _user_line(self, where) -> str:
+        """``f (file, line n: `text`): `` for the line of f behind a generated line."""
+        fn = self._fn
+        origins = _ORIGINS.get(where[2]) or []
+        line = origins[where[0] - 1] if where[0] <= len(origins) else None
+        if line is None:
+            return f"{fn.name}: "
+        text = fn.lines[line - 1].strip() if line <= len(fn.lines) else ""
+        filename = fn.f.__code__.co_filename
+        return f"{fn.name} ({filename}, line {fn.first_line + line - 1}: `{text}`): "
 
     def _forward(self, args, kwargs):
         fn = self._fn
@@ -1163,13 +1258,20 @@ class Transformed:
         return result
 
 
+def _same(a, b):
+    """Is ``a`` still ``b``? (Numbers and strings by value, anything else by identity.)"""
+    return a is b or (type(a) is type(b) and isinstance(a, (numbers.Number, str))
+                      and a == b)
+
+
 def _raised_in(err):
     """``(line, text)`` of the generated code that raised ``err`` (None if it did not)."""
     tb, where = err.__traceback__, None
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
         if filename.startswith("<source_transform "):
-            where = tb.tb_lineno, linecache.getline(filename, tb.tb_lineno).strip()
+            where = (tb.tb_lineno, linecache.getline(filename, tb.tb_lineno).strip(),
+                     filename)
         tb = tb.tb_next
     return where
 

@@ -292,7 +292,7 @@ class Trace:
                 raise TypeError(
                     f"trace records scalar programs only, but {rule.name} got a "
                     f"{type(a).__name__}; pass Python floats (or numpy scalars).")
-        check_domain(rule, *values)
+        check_domain(rule, *values, active=tuple(isinstance(a, Tracer) for a in args))
         with np.errstate(all="raise"):
             try:
                 value = float(rule.fn(*values))

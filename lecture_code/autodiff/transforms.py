@@ -171,8 +171,12 @@ def vjp(f, *args):
 
 def _argnums_tuple(argnums, nargs, who):
     nums = (argnums,) if isinstance(argnums, numbers.Integral) else tuple(argnums)
+    if not nums:
+        raise ValueError(f"{who}: argnums=() names no argument to differentiate; pass an int "
+                         "or a tuple of ints, e.g. argnums=0.")
     for i in nums:
-        if not isinstance(i, numbers.Integral) or not -nargs <= i < nargs:
+        if isinstance(i, (bool, np.bool_)) or not isinstance(i, numbers.Integral) \
+                or not -nargs <= i < nargs:
             raise ValueError(f"{who}: argnums={argnums!r} does not name one of the function's "
                              f"{nargs} positional argument(s).")
     return nums
@@ -183,7 +187,8 @@ def value_and_grad(f, argnums=0):
 
     Introduced in the chapter *Forward and reverse mode*. ``argnums`` (an int or a tuple of
     ints, as in JAX) chooses the argument(s) to differentiate; with a tuple the gradient is a
-    tuple.
+    tuple. The other arguments reach ``f`` unchanged, as constants: nothing is recorded or
+    domain-checked in them (``sqrt`` of a fixed 0 is fine when it is not differentiated).
 
     >>> value_and_grad(lambda x, y: x * y, argnums=(0, 1))(2.0, 5.0)
     (10.0, (5.0, 2.0))
@@ -194,8 +199,20 @@ def value_and_grad(f, argnums=0):
         if not args:
             raise TypeError("the gradient function needs the point: grad(f)(x).")
         nums = _argnums_tuple(argnums, len(args), "grad")
-        args = tuple(_float_array(a, "grad") for a in args)
-        value, pullback = _reverse_vjp(f, *args)
+        # Only the arguments in argnums are recorded; the others reach f unchanged, as
+        # constants (as in JAX), so nothing is checked or differentiated in them.
+        nums = tuple(i % len(args) for i in nums)
+        wrt = sorted(set(nums))
+        fixed = list(args)
+
+        def f_of_wrt(*values):
+            full = list(fixed)
+            for i, v in zip(wrt, values):
+                full[i] = v
+            return f(*full)
+
+        diff_args = tuple(_float_array(args[i], "grad") for i in wrt)
+        value, pullback = _reverse_vjp(f_of_wrt, *diff_args)
         shape = _shape(value)
         if shape:
             raise ValueError(f"grad needs a scalar output, got shape {shape}; use jacrev, "
@@ -204,7 +221,7 @@ def value_and_grad(f, argnums=0):
                 not hasattr(type(value), "__array_ufunc__"):
             raise TypeError(f"grad needs a function returning a number, got "
                             f"{type(value).__name__}.")
-        bars = _as_tuple(pullback(1.0))
+        bars = dict(zip(wrt, _as_tuple(pullback(1.0))))
         bars = tuple(_finish(bars[i]) for i in nums)
         out = bars[0] if isinstance(argnums, numbers.Integral) else bars
         return _finish(value), out
