@@ -25,7 +25,6 @@ Example
 """
 from __future__ import annotations
 
-import inspect
 import math
 import numbers
 
@@ -34,10 +33,6 @@ import numpy as np
 from ..rules import RULES, DomainError, check_domain
 
 __all__ = ["Value", "grad", "sin", "cos", "exp", "log", "tanh", "sqrt"]
-
-# Whether rules.check_domain is told which arguments are differentiated (newer rules.py).
-_DOMAIN_ACTIVE = "active" in inspect.signature(check_domain).parameters
-
 
 def _number(x, what: str) -> float:
     """``x`` as a float, or a TypeError naming ``what`` it was meant to be."""
@@ -149,7 +144,7 @@ def apply(name: str, *args) -> Value:
     rule = RULES[name]
     primals = [np.float64(a.data if isinstance(a, Value) else a) for a in args]
     active = [isinstance(a, Value) for a in args]      # x ** 2: only x is differentiated
-    check_domain(rule, *primals, **({"active": active} if _DOMAIN_ACTIVE else {}))
+    check_domain(rule, *primals, active=active)
     with np.errstate(all="ignore"):
         out = float(rule.fn(*primals))
         parents = [(a, float(partial(*primals, out)))     # partials only for Values
