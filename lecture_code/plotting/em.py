@@ -247,10 +247,8 @@ def plot_em_sequence(X, history, iterations: Sequence[int] = (0, 1, 2, 3, 4, 5, 
         ax.set_ylim(lo[1], hi[1])
     for ax in axes.flat[len(iterations):]:
         ax.set_visible(False)
-    for ax in axes[-1]:
-        ax.set_xlabel(xlabel)
-    for ax in axes[:, 0]:
-        ax.set_ylabel(ylabel)
+    fig.supxlabel(xlabel, fontsize="medium")   # once for the grid: narrow panels
+    fig.supylabel(ylabel, fontsize="medium")
     return fig, axes
 
 

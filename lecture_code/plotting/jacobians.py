@@ -41,7 +41,7 @@ __all__ = [
 
 #: Colours of the two AD modes (and friends), used consistently across the three chapters.
 MODE_COLORS = {"forward": COLORS["blue"], "jacfwd": COLORS["blue"], "reverse": COLORS["red"],
-               "jacrev": COLORS["red"], "function": "black", "gradient descent": COLORS["orange"],
+               "jacrev": COLORS["red"], "function": "black", "gradient descent": COLORS["blue"],
                "Newton": COLORS["red"], "implicit Euler": COLORS["blue"],
                "explicit Euler": COLORS["red"], "reference": "black"}
 
@@ -200,7 +200,7 @@ def plot_rosenbrock_paths(ax, paths: Mapping[str, np.ndarray], *,
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     ax.set_title(title or "Rosenbrock's function: paths of the iterates")
-    ax.legend(loc="lower right", framealpha=0.9)
+    ax.legend(loc="lower left", framealpha=0.9)
     return lines
 
 

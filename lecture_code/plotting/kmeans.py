@@ -55,8 +55,11 @@ def draw_centers(ax, centers, *, previous=None, colors=None, size: float = 200,
         if previous.shape != centers.shape:
             raise ValueError(f"previous must have the shape of centers {centers.shape}; got "
                              f"{previous.shape}.")
+        # moves shorter than a marker are left out: the arrow would hide under the marker
+        lim = ax.dataLim
+        short = 0.04 * np.hypot(lim.width, lim.height) if lim.width > 0 else 0.0
         for p, c in zip(previous, centers):
-            if np.any(p != c):
+            if np.any(p != c) and np.hypot(*(c - p)) > short:
                 ax.annotate("", xy=c, xytext=p, zorder=8,
                             arrowprops=dict(arrowstyle="-|>", color="black", linewidth=1.3,
                                             mutation_scale=12, shrinkA=0,
@@ -133,10 +136,8 @@ def plot_lloyd_iterations(X, history: Sequence[Mapping], steps: Sequence[int], *
         prev = history[steps[i - 1]]["centers"] if i > 0 else None
         draw_centers(ax, h["centers"], previous=prev, label=None)
         ax.set_title(("start" if t == 0 else f"after iteration {t}") + f"\nJ = {h['inertia']:.1f}")
-        if i % ncols == 0:
-            ax.set_ylabel(ylabel)
-        if i >= len(steps) - ncols:
-            ax.set_xlabel(xlabel)
+    fig.supxlabel(xlabel, fontsize="medium")   # once for the grid: narrow panels
+    fig.supylabel(ylabel, fontsize="medium")
     return fig
 
 

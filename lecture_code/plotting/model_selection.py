@@ -109,11 +109,14 @@ def plot_covariance_types(X, models: Mapping[str, object], *, xlabel: str = "$x_
         reach = max(n_std) * np.sqrt(covs[:, [0, 1], [0, 1]])       # half-widths of the boxes
         lo = np.minimum(X.min(axis=0), (model.means_ - reach).min(axis=0))
         hi = np.maximum(X.max(axis=0), (model.means_ + reach).max(axis=0))
-        pad = 0.05 * (hi - lo)
-        ax.set_xlim(lo[0] - pad[0], hi[0] + pad[0])
-        ax.set_ylim(lo[1] - pad[1], hi[1] + pad[1])
-        if name == "spherical":
+        if name == "spherical":   # equal scales: the limits follow from the data box
+            ax.update_datalim(np.array([lo, hi]))
+            ax.autoscale_view()
             ax.set_aspect("equal", adjustable="datalim")
+        else:
+            pad = 0.05 * (hi - lo)
+            ax.set_xlim(lo[0] - pad[0], hi[0] + pad[0])
+            ax.set_ylim(lo[1] - pad[1], hi[1] + pad[1])
     for ax in axes[-cols:]:
         ax.set_xlabel(xlabel)
     for ax in axes[::cols]:
