@@ -16,7 +16,8 @@
     overlay.setAttribute("aria-modal", "true");
     overlay.setAttribute("aria-label", "Figure at full size");
     const big = document.createElement("img");
-    big.src = link.href;
+    // the image's current source: a script may have swapped it (e.g. a slider's frames)
+    big.src = img ? (img.currentSrc || img.src) : link.href;
     big.alt = img ? img.alt : "";
     const close = document.createElement("button");
     close.type = "button";
