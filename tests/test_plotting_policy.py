@@ -123,3 +123,10 @@ def test_at_most_three_panels_a_row():
     with pytest.raises(ValueError, match="at most 3 panels"):
         _style.figure_size(4)
     assert _style.figure_size(3)[0] == _style.COLUMN_WIDTH
+
+
+def test_the_source_check_uses_the_policy_width():
+    """tools/check_book.py (no matplotlib) checks notebook figsizes against the same width."""
+    from tools.check_book import MAX_FIGURE_WIDTH
+
+    assert MAX_FIGURE_WIDTH == _style.COLUMN_WIDTH

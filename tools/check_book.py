@@ -18,6 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 #: The longest code line (characters) that fits the text column without wrapping.
 MAX_CODE_LINE = 80
+#: The widest figure (inches) shown without shrinking: lecture_code.plotting._style.COLUMN_WIDTH.
+MAX_FIGURE_WIDTH = 6.7
 CDN_PATTERNS = ("cdn.jsdelivr.net/npm/mathjax", "mathjax@", "cdnjs.cloudflare.com/ajax/libs/mathjax")
 
 
@@ -71,6 +73,13 @@ def source_problems(root: Path = ROOT) -> list[str]:
                     f"{name}, code cell {i}: {len(long)} line(s) longer than {MAX_CODE_LINE} "
                     f"characters (they do not fit the page's column), e.g. {long[0][:60]!r}...: "
                     "break them (wrap long comments, split calls after a comma).")
+            wide = [float(w) for w in re.findall(r"figsize=\(\s*([\d.]+)\s*,", source)
+                    if float(w) > MAX_FIGURE_WIDTH]
+            if wide:
+                problems.append(
+                    f"{name}, code cell {i}: a figure {wide[0]:g} inches wide is shrunk to the "
+                    f"text column and its text with it: use at most {MAX_FIGURE_WIDTH} inches "
+                    "(lecture_code.plotting._style.COLUMN_WIDTH) and at most 3 panels a row.")
             mystnb = cell.get("metadata", {}).get("mystnb", {})
             if "figure" in mystnb and not mystnb.get("image", {}).get("alt", "").strip():
                 problems.append(
