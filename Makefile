@@ -87,7 +87,24 @@ $(DEV_STAMP): requirements-dev.txt $(STAMP)
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# Chromium is Debian's package: installed here when it is missing and we can (root, apt-get);
+# otherwise the one command to run is printed. CHROMIUM=/path/to/chromium uses another one.
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
+
 test-browser: $(DEV_STAMP)
+	@if [ "$${SKIP_BROWSER_TEST:-0}" != 1 ] && [ ! -x "$(CHROMIUM)" ]; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	        echo "test-browser: no Chromium at $(CHROMIUM); installing Debian's chromium"; \
+	        DEBIAN_FRONTEND=noninteractive apt-get update -qq; \
+	        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	    else \
+	        echo "test-browser: no Chromium at $(CHROMIUM). Install Debian's with" >&2; \
+	        echo "    sudo apt-get install -y chromium" >&2; \
+	        echo "then run make test again (or SKIP_BROWSER_TEST=1 to skip this stage)." >&2; \
+	        exit 1; \
+	    fi; \
+	fi
 	$(BIN)/python -m pytest -p no:cacheprovider tests/browser
 
 # --- benchmarks -------------------------------------------------------------------------

@@ -38,6 +38,23 @@ def test_checks_catch_problems(tmp_path):
         assert fragment in text, text
 
 
+def test_checks_catch_long_code_lines_and_missing_alt_text(tmp_path):
+    (tmp_path / "book").mkdir()
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: book/nb\n")
+    cells = [{"cell_type": "code", "source": "x = 1  # " + "a" * 80, "metadata": {},
+              "execution_count": None, "outputs": []},
+             {"cell_type": "code", "source": "plt.subplots(figsize=(11, 4))",
+              "execution_count": None,
+              "outputs": [], "metadata": {"mystnb": {"figure": {"caption": "c", "name": "f"}}}}]
+    nb = {"cells": cells, "metadata": {"kernelspec": {"name": "python3"}}, "nbformat": 4,
+          "nbformat_minor": 5}
+    (tmp_path / "book" / "nb.ipynb").write_text(json.dumps(nb))
+    text = "\n".join(source_problems(tmp_path))
+    assert "code cell 0: 1 line(s) longer than 80" in text, text
+    assert "code cell 1: the figure 'f' has no alt text" in text, text
+    assert "code cell 1: a figure 11 inches wide" in text, text
+
+
 def _config():
     return (ROOT / "_config.yml").read_text(encoding="utf-8")
 

@@ -55,7 +55,7 @@ def test_sequence_grid_titles_and_hidden_panels(run):
         ll = gm.history_[5]["log_likelihood"] * len(X)
         assert axes[1, 0].get_title() == f"after iteration 5\nlog-likelihood {ll:.1f}"
         assert not axes[1, 2].get_visible()
-        assert axes[1, 0].get_xlabel() == "a" and axes[0, 0].get_ylabel() == "b"
+        assert fig.get_supxlabel() == "a" and fig.get_supylabel() == "b"
     finally:
         plt.close(fig)
 

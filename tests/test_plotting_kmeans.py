@@ -60,9 +60,9 @@ def test_lloyd_iterations_panels(blobs):
     fig = pk.plot_lloyd_iterations(X, km.history_, steps, ncols=3)
     visible = [a for a in fig.axes if a.get_visible()]
     assert len(visible) == len(steps)
-    assert visible[0].get_title().startswith("start: J = ")
+    assert visible[0].get_title().startswith("start\nJ = ")
     assert visible[1].get_title().startswith("after iteration 1")
-    assert visible[0].get_ylabel() and visible[-1].get_xlabel()
+    assert fig.get_supylabel() == "$x_2$" and fig.get_supxlabel() == "$x_1$"
     plt.close(fig)
     with pytest.raises(ValueError, match="indices into history"):
         pk.plot_lloyd_iterations(X, km.history_, [len(km.history_)])
@@ -105,7 +105,7 @@ def test_kmeans_vs_mixture(blobs, covariance_type):
     fig = pk.plot_kmeans_vs_mixture(X, km, gm, truth=y, scores=(0.5, 0.9), title="t",
                                     n_grid=30)
     left, right = fig.axes
-    assert left.get_title() == "k-means: adjusted Rand index 0.50"
+    assert left.get_title() == "k-means\nadjusted Rand index 0.50"
     assert right.get_title().startswith("Gaussian mixture")
     assert len(right.patches) == 3                  # one 2-sigma ellipse per component
     plt.close(fig)

@@ -1,6 +1,7 @@
 """Checks of the book's sources and of the built HTML, run by ``make test``.
 
-    python tools/check_book.py sources   # before building: toc <-> notebooks, no outputs
+    python tools/check_book.py sources   # before building: toc <-> notebooks, no outputs,
+                                         # code lines fit the column, figures have alt text
     python tools/check_book.py html      # after building: pages exist, MathJax is local,
                                          # every chapter has Binder/Colab/download buttons
 
@@ -15,6 +16,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The longest code line (characters) that fits the text column without wrapping.
+MAX_CODE_LINE = 80
+#: The widest figure (inches) shown without shrinking: lecture_code.plotting._style.COLUMN_WIDTH.
+MAX_FIGURE_WIDTH = 6.7
 CDN_PATTERNS = ("cdn.jsdelivr.net/npm/mathjax", "mathjax@", "cdnjs.cloudflare.com/ajax/libs/mathjax")
 
 
@@ -58,6 +63,28 @@ def source_problems(root: Path = ROOT) -> list[str]:
         if dirty:
             problems.append(f"{name} is stored with outputs (code cells {dirty[:5]}...): clear "
                             "them, e.g. `jupyter nbconvert --clear-output --inplace " f"{name}`.")
+        for i, cell in enumerate(data.get("cells", [])):
+            if cell.get("cell_type") != "code":
+                continue
+            source = "".join(cell.get("source", []))
+            long = [line for line in source.splitlines() if len(line) > MAX_CODE_LINE]
+            if long:
+                problems.append(
+                    f"{name}, code cell {i}: {len(long)} line(s) longer than {MAX_CODE_LINE} "
+                    f"characters (they do not fit the page's column), e.g. {long[0][:60]!r}...: "
+                    "break them (wrap long comments, split calls after a comma).")
+            wide = [float(w) for w in re.findall(r"figsize=\(\s*([\d.]+)\s*,", source)
+                    if float(w) > MAX_FIGURE_WIDTH]
+            if wide:
+                problems.append(
+                    f"{name}, code cell {i}: a figure {wide[0]:g} inches wide is shrunk to the "
+                    f"text column and its text with it: use at most {MAX_FIGURE_WIDTH} inches "
+                    "(lecture_code.plotting._style.COLUMN_WIDTH) and at most 3 panels a row.")
+            mystnb = cell.get("metadata", {}).get("mystnb", {})
+            if "figure" in mystnb and not mystnb.get("image", {}).get("alt", "").strip():
+                problems.append(
+                    f"{name}, code cell {i}: the figure {mystnb['figure'].get('name')!r} has no "
+                    "alt text: add metadata mystnb.image.alt saying what the figure shows.")
         kernel = data.get("metadata", {}).get("kernelspec", {}).get("name")
         if kernel != "python3":
             problems.append(f"{name} has kernelspec {kernel!r}; use 'python3'.")

@@ -1,6 +1,9 @@
 """Sphinx extension: fixes to the built HTML pages, found by the browser tests.
 
-Loaded by _config.yml (``sphinx.local_extensions``). One fix:
+Loaded by _config.yml (``sphinx.local_extensions``). Two fixes:
+
+* The API page summarises the rule tables ``RULES`` and ``UFUNC_RULES`` as a table of rule
+  names instead of printing their values (~6,000 characters each).
 
 * No inline script twice on a page. Sphinx 7.4 adds an inline script registered after the
   builder started (``app.add_js_file(None, body=...)``, as sphinx-thebe and
@@ -29,7 +32,26 @@ def drop_repeated_scripts(app, pagename, templatename, context, doctree):
     context["script_files"] = unique
 
 
+_RULE_TABLES = ("lecture_code.autodiff.rules.RULES", "lecture_code.autodiff.rules.UFUNC_RULES")
+
+
+def summarise_rule_tables(app, what, name, obj, options, lines):
+    """``autodoc-process-docstring``: a table of the rules' names under RULES/UFUNC_RULES."""
+    if name not in _RULE_TABLES or not isinstance(obj, dict):
+        return
+    rows = []
+    for key, rule in obj.items():
+        shown = key if isinstance(key, str) else f"numpy.{getattr(key, '__name__', key)}"
+        rows.append((shown, getattr(rule, "name", str(rule)), getattr(rule, "nargs", "")))
+    lines += ["", f"{len(obj)} entries:", "", ".. list-table::", "   :header-rows: 1", "",
+              "   * - key", "     - rule", "     - arguments"]
+    for key, rule_name, nargs in rows:
+        lines += [f"   * - ``{key}``", f"     - ``{rule_name}``", f"     - {nargs}"]
+    lines.append("")
+
+
 def setup(app):
+    app.connect("autodoc-process-docstring", summarise_rule_tables)
     # After the handlers that add page-specific scripts (default priority 500).
     app.connect("html-page-context", drop_repeated_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

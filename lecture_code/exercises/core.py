@@ -18,11 +18,11 @@ Example
 >>> bool(result)
 True
 >>> print(result)
-✅ square: all 2 cases pass.
+PASS: square: all 2 cases pass.
 >>> def stub(x):
 ...     raise NotImplementedError("Exercise: write square")
 >>> print(check(stub, [Case((3,), 9)], name="square"))
-⏳ square: not implemented yet (Exercise: write square). Replace the `raise NotImplementedError(...)` line with your code and run the cell again.
+NOT YET: square: not implemented yet (Exercise: write square). Replace the `raise NotImplementedError(...)` line with your code and run the cell again.
 """
 from __future__ import annotations
 
@@ -132,7 +132,7 @@ class CheckResult:
     >>> bool(r), len(r.failures)
     (False, 1)
     >>> print(r)
-    ❌ abs: 1 of 2 cases fails.
+    FAIL: abs: 1 of 2 cases fails.
       • x = 2: returned 2, expected 3.
     """
 
@@ -157,17 +157,17 @@ class CheckResult:
     def _lines(self, bullet: str, code: Callable[[str], str]) -> list[str]:
         n = len(self.outcomes)
         if not self.outcomes:
-            return [f"❌ {self.name}: the checker has no cases (this is a bug in the checker)."]
+            return [f"FAIL: {self.name}: the checker has no cases (this is a bug in the checker)."]
         if self.passed:
-            return [f"✅ {self.name}: " + (f"all {n} cases pass." if n > 1 else "the case passes.")]
+            return [f"PASS: {self.name}: " + (f"all {n} cases pass." if n > 1 else "the case passes.")]
         todo = [o for o in self.outcomes if o.status == TODO]
         if todo:
-            return [f"⏳ {self.name}: not implemented yet ({todo[0].message}). Replace the "
+            return [f"NOT YET: {self.name}: not implemented yet ({todo[0].message}). Replace the "
                     f"{code('raise NotImplementedError(...)')} line with your code and run "
                     "the cell again."]
         failures = self.failures
         verb = "fails" if len(failures) == 1 else "fail"
-        lines = [f"❌ {self.name}: {len(failures)} of {n} case{'s' if n != 1 else ''} {verb}."]
+        lines = [f"FAIL: {self.name}: {len(failures)} of {n} case{'s' if n != 1 else ''} {verb}."]
         hints_shown = set()
         for o in failures[:_MAX_SHOWN]:
             lines.append(f"{bullet}{o.label}: {o.message}")
@@ -357,7 +357,7 @@ def check(student_fn: Callable, cases: Sequence[Case], *, name: str | None = Non
     >>> check(lambda x: x ** 2, [Case((3.0,), None)], reference=lambda x: x * x).passed
     True
     >>> print(check(lambda x: [x], [Case((1.0,), 1.0, label="x = 1")], name="f"))
-    ❌ f: 1 of 1 case fails.
+    FAIL: f: 1 of 1 case fails.
       • x = 1: the result should be a single number, got an array of shape (1,).
     """
     if not callable(student_fn):

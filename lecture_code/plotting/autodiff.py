@@ -30,6 +30,8 @@ from typing import Callable, Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
+from lecture_code.plotting._style import COLORS, figure_size
+
 __all__ = [
     "KIND_COLORS",
     "plot_difference_errors",
@@ -42,8 +44,9 @@ __all__ = [
 ]
 
 #: Colours of the divided-difference kinds and of AD, used consistently across chapters.
-KIND_COLORS = {"forward": "tab:blue", "backward": "tab:green", "central": "tab:orange",
-               "AD": "tab:red", "dual": "tab:red", "exact": "black"}
+KIND_COLORS = {"forward": COLORS["blue"], "backward": COLORS["green"],
+               "central": COLORS["orange"], "AD": COLORS["red"], "dual": COLORS["red"],
+               "exact": "black"}
 
 _EPS = float(np.finfo(float).eps)
 
@@ -106,7 +109,7 @@ def plot_difference_errors(ax, hs, errors: Mapping[str, Sequence[float]], *,
     return lines
 
 
-def mark_h(ax, h: float, *, label: str | None = None, color: str = "tab:purple"):
+def mark_h(ax, h: float, *, label: str | None = None, color: str = COLORS["purple"]):
     """Mark one step size ``h`` on an error plot with a vertical line (the widget's slider).
 
     Introduced in the chapter *Why derivatives, and why not divided differences*.
@@ -166,7 +169,7 @@ def plot_secants(ax, f: Callable, x: float, h: float, *, df: float,
     ax.set_xlabel("$x$")
     ax.set_ylabel("$f(x)$")
     ax.set_title(f"Secants with $h$ = {h:.2g} at $x$ = {x:.3g}")
-    ax.legend(loc="upper left", fontsize="small")
+    ax.legend(loc="upper left")
     return lines
 
 
@@ -249,7 +252,7 @@ def plot_timings(ax, seconds: Mapping[str, float], *, unit: str = "µs",
         raise ValueError(f"unit must be one of {sorted(scale)}, got {unit!r}.")
     labels = list(seconds)
     values = np.array([seconds[k] for k in labels], dtype=float) * scale[unit]
-    bars = ax.barh(labels, values, color=[f"C{i}" for i in range(len(labels))])
+    bars = ax.barh(labels, values, color=[f"C{i % 8}" for i in range(len(labels))])
     for bar, v in zip(bars, values):
         ax.annotate(f"{v:.3g} {unit}", (bar.get_width(), bar.get_y() + bar.get_height() / 2),
                     xytext=(3, 0), textcoords="offset points", va="center")
@@ -284,12 +287,12 @@ def plot_difference_explorer(f: Callable, x: float, h: float, *, df: float,
     hs = np.logspace(-15, -1, 141) if hs is None else np.asarray(hs, dtype=float)
     slopes = {kind: _difference(fd, kind, f, x, h) for kind in kinds}
     errors = {kind: fd.difference_errors(f, x, hs, kind=kind, exact=df) for kind in kinds}
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, (left, right) = plt.subplots(1, 2, figsize=figure_size(2, panel_aspect=0.9))
     plot_secants(left, f, x, h, df=df, slopes=slopes)
     plot_difference_errors(right, hs, errors, guides=True,
                            title=f"Error against $h$ at $x$ = {x:.3g}")
     mark_h(right, h)
-    right.legend(loc="lower right", fontsize="small")
+    right.legend(loc="lower right")
     fig.tight_layout()
     return fig
 

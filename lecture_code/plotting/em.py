@@ -35,8 +35,9 @@ import numpy as np
 
 from lecture_code.mixture import e_step, precision_cholesky, to_full
 from lecture_code.mixture.gaussian import check_covariance_type
+from lecture_code.plotting._style import COLORS, MAX_COLUMNS, figure_size
 from lecture_code.plotting.mixture import (
-    as_points_2d, component_colors, draw_mixture, plot_loglik_curves, scatter_responsibilities)
+    COMPONENT_COLORS, as_points_2d, component_colors, draw_mixture, plot_loglik_curves, scatter_responsibilities)
 
 __all__ = [
     "state_responsibilities",
@@ -97,7 +98,8 @@ def plot_means_only_fit(ax, x, means_history, iterations: Sequence[int], *,
     Introduced in the chapter *The EM algorithm* for the lecture's means-only model
     (K = 2, known σ, weights ½). ``means_history`` is the ``(T + 1, 2)`` array of
     :func:`lecture_code.mixture.means_only_em`; each chosen iteration is drawn as the mixture
-    density ½N(μ₁, σ²) + ½N(μ₂, σ²), later iterations darker. Returns the lines.
+    density ½N(μ₁, σ²) + ½N(μ₂, σ²), one colour of the palette per iteration. Returns the
+    lines.
 
     >>> import matplotlib; matplotlib.use("Agg")
     >>> fig, ax = plt.subplots()
@@ -118,7 +120,7 @@ def plot_means_only_fit(ax, x, means_history, iterations: Sequence[int], *,
     pad = 3 * sigma
     grid = np.linspace(min(x.min(), means_history.min()) - pad,
                        max(x.max(), means_history.max()) + pad, 400)
-    shades = plt.get_cmap("viridis")(np.linspace(0.15, 0.85, len(iterations)))
+    shades = [COMPONENT_COLORS[i % len(COMPONENT_COLORS)] for i in range(len(iterations))]
     lines = []
     for color, t in zip(shades, iterations):
         mu = means_history[t]
@@ -206,13 +208,14 @@ def _iteration_title(t, state, n_points):
 
 
 def plot_em_sequence(X, history, iterations: Sequence[int] = (0, 1, 2, 3, 4, 5, 6, 20), *,
-                     covariance_type: str = "full", ncols: int = 4, xlabel: str = "$x_1$",
-                     ylabel: str = "$x_2$", panel_size=(3.4, 3.0)):
+                     covariance_type: str = "full", ncols: int = MAX_COLUMNS,
+                     xlabel: str = "$x_1$", ylabel: str = "$x_2$", panel_aspect: float = 0.85):
     """The lecture's picture sequence: one panel per chosen iteration of an EM run.
 
     Introduced in the chapter *The EM algorithm*. ``history`` is ``GaussianMixture``'s
     ``history_`` (``keep_history=True``); panel titles give the iteration and the total
-    log-likelihood. All panels share the axes of the data. Returns ``(fig, axes)``.
+    log-likelihood. All panels share the axes of the data; the figure fills the text column
+    with at most three panels a row. Returns ``(fig, axes)``.
 
     >>> import matplotlib; matplotlib.use("Agg")
     >>> st = {"weights": [1.0], "means": [[0.0, 0.0]], "covariances": [np.eye(2)],
@@ -229,11 +232,12 @@ def plot_em_sequence(X, history, iterations: Sequence[int] = (0, 1, 2, 3, 4, 5, 
         raise ValueError(f"iterations must lie between 0 and {len(history) - 1}: the history "
                          f"has {len(history)} states (did EM stop early? lower tol), got "
                          f"{iterations}.")
-    if ncols < 1:
-        raise ValueError(f"ncols must be a positive integer, got {ncols}.")
+    if not 1 <= ncols <= MAX_COLUMNS:
+        raise ValueError(f"ncols must be between 1 and {MAX_COLUMNS} (panels in a row of the "
+                         f"text column), got {ncols}.")
     nrows = -(-len(iterations) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size[0] * ncols,
-                                                    panel_size[1] * nrows),
+    fig, axes = plt.subplots(nrows, ncols, figsize=figure_size(ncols, nrows,
+                                                               panel_aspect=panel_aspect),
                              sharex=True, sharey=True, constrained_layout=True, squeeze=False)
     lo, hi = _data_limits(X)
     for ax, t in zip(axes.flat, iterations):
@@ -241,13 +245,10 @@ def plot_em_sequence(X, history, iterations: Sequence[int] = (0, 1, 2, 3, 4, 5, 
                       title=_iteration_title(t, history[t], len(X)), n_std=(1,), s=8)
         ax.set_xlim(lo[0], hi[0])
         ax.set_ylim(lo[1], hi[1])
-        ax.title.set_fontsize(10)
     for ax in axes.flat[len(iterations):]:
         ax.set_visible(False)
-    for ax in axes[-1]:
-        ax.set_xlabel(xlabel)
-    for ax in axes[:, 0]:
-        ax.set_ylabel(ylabel)
+    fig.supxlabel(xlabel, fontsize="medium")   # once for the grid: narrow panels
+    fig.supylabel(ylabel, fontsize="medium")
     return fig, axes
 
 
@@ -285,7 +286,7 @@ def plot_em_iteration(axes, X, history, iteration: int, *, covariance_type: str 
     ax_state.set_ylabel(ylabel)
     curve = np.array([h["log_likelihood"] for h in history]) * len(X)
     plot_loglik_curves(ax_curve, [curve], labels=["EM"])
-    ax_curve.plot([t], [curve[t]], "o", color="tab:red", markersize=9,
+    ax_curve.plot([t], [curve[t]], "o", color=COLORS["red"], markersize=9,
                   label=f"iteration {t}")
     ax_curve.legend(loc="lower right")
     ax_curve.set_title("log-likelihood per iteration")
@@ -319,17 +320,17 @@ def plot_bound_slice(ax, t, loglik, bound, *, t_new: float = 1.0,
     if not (t.ndim == 1 and loglik.shape == t.shape == bound.shape):
         raise ValueError(f"t, loglik and bound must be 1-D arrays of the same length, got "
                          f"shapes {t.shape}, {loglik.shape}, {bound.shape}.")
-    (l1,) = ax.plot(t, loglik, color="tab:blue", linewidth=2.2,
+    (l1,) = ax.plot(t, loglik, color=COLORS["blue"], linewidth=2.2,
                     label=r"log-likelihood $\ell(\theta)$")
-    (l2,) = ax.plot(t, bound, color="tab:orange", linewidth=2, linestyle="--",
+    (l2,) = ax.plot(t, bound, color=COLORS["orange"], linewidth=2, linestyle="--",
                     label=r"lower bound $\mathcal{L}(q_{\mathrm{old}}, \theta)$")
     for where, name, color in ((0.0, r"$\theta_{\mathrm{old}}$", "black"),
-                               (t_new, r"$\theta_{\mathrm{new}}$", "tab:red")):
+                               (t_new, r"$\theta_{\mathrm{new}}$", COLORS["red"])):
         ax.axvline(where, color=color, linestyle=":", linewidth=1)
         ax.plot([where], [np.interp(where, t, loglik)], "o", color=color)
         ax.annotate(name, (where, np.interp(where, t, loglik)), textcoords="offset points",
                     xytext=(6, 8), color=color)
-    ax.plot([t_new], [np.interp(t_new, t, bound)], "o", color="tab:orange")
+    ax.plot([t_new], [np.interp(t_new, t, bound)], "o", color=COLORS["orange"])
     ax.set_xlabel(xlabel)
     ax.set_ylabel("log-likelihood")
     ax.legend(loc="lower center")

@@ -21,12 +21,14 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 from matplotlib.patches import FancyArrowPatch
 
+from lecture_code.plotting._style import COLORS, COLUMN_WIDTH
+
 __all__ = ["graph_layout", "draw_graph"]
 
 SHOW = ("value", "tangent", "adjoint")
 _COLORS = {"input": "#d8e8f6", "op": "#fdf0d5", "const": "#eeeeee"}
 _DOT, _BAR = "\u0307", "\u0304"       # combining dot (ẇ) and macron (w̄)
-_FLOW = {"value": "0.35", "tangent": "tab:blue", "adjoint": "tab:red"}
+_FLOW = {"value": "0.35", "tangent": COLORS["blue"], "adjoint": COLORS["red"]}
 
 
 def graph_layout(trace) -> dict:
@@ -102,7 +104,7 @@ def draw_graph(trace, ax=None, show: str = "value", fontsize: float = 10):
         raise ValueError("the trace has no adjoints yet: run trace.reverse() before "
                          "draw_graph(trace, show='adjoint')")
     if ax is None:
-        _, ax = plt.subplots(figsize=(8, 4.5))
+        _, ax = plt.subplots(figsize=(COLUMN_WIDTH, 3.8))
     pos = graph_layout(trace)
     boxes = {}
     for node in nodes:

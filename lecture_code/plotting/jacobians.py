@@ -29,6 +29,8 @@ from typing import Mapping, Sequence
 import numpy as np
 from matplotlib.patches import Rectangle
 
+from lecture_code.plotting._style import COLORS, PALETTE
+
 __all__ = [
     "MODE_COLORS",
     "plot_jacobian_sweeps",
@@ -38,14 +40,14 @@ __all__ = [
 ]
 
 #: Colours of the two AD modes (and friends), used consistently across the three chapters.
-MODE_COLORS = {"forward": "tab:blue", "jacfwd": "tab:blue", "reverse": "tab:red",
-               "jacrev": "tab:red", "function": "black", "gradient descent": "tab:orange",
-               "Newton": "tab:purple", "implicit Euler": "tab:blue",
-               "explicit Euler": "tab:red", "reference": "black"}
+MODE_COLORS = {"forward": COLORS["blue"], "jacfwd": COLORS["blue"], "reverse": COLORS["red"],
+               "jacrev": COLORS["red"], "function": "black", "gradient descent": COLORS["blue"],
+               "Newton": COLORS["red"], "implicit Euler": COLORS["blue"],
+               "explicit Euler": COLORS["red"], "reference": "black"}
 
 
 def _color(label: str, index: int):
-    return MODE_COLORS.get(label, f"C{index % 10}")
+    return MODE_COLORS.get(label, PALETTE[index % len(PALETTE)])
 
 
 def plot_jacobian_sweeps(ax, jacobian, *, column: int | None = None, row: int | None = None,
@@ -100,13 +102,15 @@ def plot_jacobian_sweeps(ax, jacobian, *, column: int | None = None, row: int | 
 
 def plot_scaling(ax, sizes: Sequence[float], series: Mapping[str, Sequence[float]], *,
                  xlabel: str = "input size n", ylabel: str = "time (s)",
-                 title: str | None = None, loglog: bool = True, slopes: Sequence[int] = ()):
+                 title: str | None = None, loglog: bool = True, slopes: Sequence[int] = (),
+                 variable: str = "n"):
     """Draw measurements (times, bytes, ratios) against a problem size, one line per label.
 
     Introduced in the chapter *Forward and reverse mode* (tape memory and the cost ratio
     against ``n``) and reused by *Jacobians and Hessians* (``jacfwd`` against ``jacrev``).
     ``series`` maps a label to one value per size. ``slopes`` adds dotted reference lines
-    ``∝ n^k`` through the first point of the first series. Returns the drawn lines.
+    ``∝ n^k`` through the first point of the first series, labelled with ``variable`` (the
+    name of the size on the x-axis, e.g. ``"K"``). Returns the drawn lines.
 
     >>> import matplotlib; matplotlib.use("Agg")
     >>> import matplotlib.pyplot as plt
@@ -129,7 +133,7 @@ def plot_scaling(ax, sizes: Sequence[float], series: Mapping[str, Sequence[float
         first = np.asarray(next(iter(series.values())), dtype=float)
         for k in slopes:
             ax.plot(sizes, first[0] * (sizes / sizes[0]) ** k, ":", color="grey",
-                    label=f"∝ n^{k}" if k != 1 else "∝ n")
+                    label=f"∝ {variable}^{k}" if k != 1 else f"∝ {variable}")
     if loglog:
         ax.set_xscale("log")
         ax.set_yscale("log")
@@ -171,7 +175,7 @@ def plot_rosenbrock_paths(ax, paths: Mapping[str, np.ndarray], *,
     ys = np.linspace(*ylim, 300)
     X, Y = np.meshgrid(xs, ys)
     Z = _rosenbrock(X, Y)
-    ax.contour(X, Y, Z, levels=np.logspace(-1, 3.5, levels), cmap="viridis", alpha=0.5,
+    ax.contour(X, Y, Z, levels=np.logspace(-1, 3.5, levels), cmap="Greys", alpha=0.6,
                linewidths=0.8)
     strides = strides or {}
     lines = []
@@ -196,7 +200,7 @@ def plot_rosenbrock_paths(ax, paths: Mapping[str, np.ndarray], *,
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     ax.set_title(title or "Rosenbrock's function: paths of the iterates")
-    ax.legend(loc="upper left", fontsize=9)
+    ax.legend(loc="lower left", framealpha=0.9)
     return lines
 
 
@@ -225,7 +229,9 @@ def plot_curves(ax, curves: Mapping[str, tuple], *, xlabel: str = "t", ylabel: s
         if x.shape[0] != y.shape[0]:
             raise ValueError(f"curve {label!r}: {x.shape[0]} x values but {y.shape[0]} "
                              "y values; give one y per x.")
-        (line,) = ax.plot(x, y, styles.get(label, "-"), color=_color(label, k), label=label)
+        reference = label == "reference"   # thin and on top: it stays visible where they agree
+        (line,) = ax.plot(x, y, styles.get(label, "-"), color=_color(label, k), label=label,
+                          linewidth=1.3 if reference else 2.4, zorder=3 if reference else 2)
         lines.append(line)
     if logy:
         ax.set_yscale("log")

@@ -25,6 +25,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from lecture_code.mixture.gaussian import to_full
+from lecture_code.plotting._style import MAX_COLUMNS, figure_size
 from lecture_code.plotting.mixture import (
     as_points_2d, component_colors, draw_mixture, scatter_labels, scatter_responsibilities)
 
@@ -54,10 +55,15 @@ def draw_centers(ax, centers, *, previous=None, colors=None, size: float = 200,
         if previous.shape != centers.shape:
             raise ValueError(f"previous must have the shape of centers {centers.shape}; got "
                              f"{previous.shape}.")
+        # moves shorter than a marker are left out: the arrow would hide under the marker
+        lim = ax.dataLim
+        short = 0.04 * np.hypot(lim.width, lim.height) if lim.width > 0 else 0.0
         for p, c in zip(previous, centers):
-            if np.any(p != c):
-                ax.annotate("", xy=c, xytext=p, zorder=6,
-                            arrowprops=dict(arrowstyle="->", color="black", linewidth=1.3))
+            if np.any(p != c) and np.hypot(*(c - p)) > short:
+                ax.annotate("", xy=c, xytext=p, zorder=8,
+                            arrowprops=dict(arrowstyle="-|>", color="black", linewidth=1.3,
+                                            mutation_scale=12, shrinkA=0,
+                                            shrinkB=0.6 * np.sqrt(size)))
     return ax.scatter(centers[:, 0], centers[:, 1], marker="X", s=size, c=colors,
                       edgecolors="black", linewidths=1.5, zorder=7, label=label)
 
@@ -113,9 +119,12 @@ def plot_lloyd_iterations(X, history: Sequence[Mapping], steps: Sequence[int], *
     if not steps or min(steps) < 0 or max(steps) >= len(history):
         raise ValueError(f"steps must be indices into history (0 to {len(history) - 1}); "
                          f"got {steps}.")
+    if not 1 <= ncols <= MAX_COLUMNS:
+        raise ValueError(f"ncols must be between 1 and {MAX_COLUMNS} (panels in a row of the "
+                         f"text column), got {ncols}.")
     nrows = -(-len(steps) // ncols)
     ncols = min(ncols, len(steps))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.9 * ncols, 3.6 * nrows),
+    fig, axes = plt.subplots(nrows, ncols, figsize=figure_size(ncols, nrows, panel_aspect=0.9),
                              sharex=True, sharey=True, constrained_layout=True, squeeze=False)
     for i, ax in enumerate(axes.flat):
         if i >= len(steps):
@@ -126,11 +135,9 @@ def plot_lloyd_iterations(X, history: Sequence[Mapping], steps: Sequence[int], *
         scatter_labels(ax, X, h["labels"], s=10, legend=False)
         prev = history[steps[i - 1]]["centers"] if i > 0 else None
         draw_centers(ax, h["centers"], previous=prev, label=None)
-        ax.set_title(("start" if t == 0 else f"after iteration {t}") + f": J = {h['inertia']:.1f}")
-        if i % ncols == 0:
-            ax.set_ylabel(ylabel)
-        if i >= len(steps) - ncols:
-            ax.set_xlabel(xlabel)
+        ax.set_title(("start" if t == 0 else f"after iteration {t}") + f"\nJ = {h['inertia']:.1f}")
+    fig.supxlabel(xlabel, fontsize="medium")   # once for the grid: narrow panels
+    fig.supylabel(ylabel, fontsize="medium")
     return fig
 
 
@@ -212,7 +219,10 @@ def plot_sigma_limit(X, results: Sequence[Mapping], *, xlabel: str = "$x_1$",
     X = as_points_2d(X)
     if not results:
         raise ValueError("results must be the non-empty list returned by em_to_kmeans.")
-    fig, axes = plt.subplots(1, len(results), figsize=(4.0 * len(results), 3.8),
+    if len(results) > MAX_COLUMNS:
+        raise ValueError(f"give at most {MAX_COLUMNS} results (panels in a row of the text "
+                         f"column), got {len(results)}.")
+    fig, axes = plt.subplots(1, len(results), figsize=figure_size(len(results)),
                              sharex=True, sharey=True, constrained_layout=True, squeeze=False)
     for ax, r in zip(axes[0], results):
         scatter_responsibilities(ax, X, r["responsibilities"], s=12)
@@ -253,7 +263,7 @@ def plot_kmeans_vs_mixture(X, kmeans, mixture, *, truth=None, scores=None,
     ys = np.linspace(lo[1] - pad[1], hi[1] + pad[1], n_grid)
     xx, yy = np.meshgrid(xs, ys)
     grid = np.column_stack([xx.ravel(), yy.ravel()])
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.6), sharex=True, sharey=True,
+    fig, axes = plt.subplots(1, 2, figsize=figure_size(2, panel_aspect=0.9), sharex=True, sharey=True,
                              constrained_layout=True)
     K = len(kmeans.cluster_centers_)
     for i, (ax, model, name) in enumerate(zip(axes, (kmeans, mixture),
@@ -272,7 +282,7 @@ def plot_kmeans_vs_mixture(X, kmeans, mixture, *, truth=None, scores=None,
             cov = to_full(mixture.covariances_, mixture.covariance_type, K, X.shape[1])
             draw_mixture(ax, mixture.weights_, mixture.means_, cov, n_std=(2,), labels=False,
                          colors=colors[mapping[:K]])
-        score = "" if scores is None else f": adjusted Rand index {scores[i]:.2f}"
+        score = "" if scores is None else f"\nadjusted Rand index {scores[i]:.2f}"
         ax.set_title(name + score)
         ax.set_xlabel("$x_1$")
         ax.set_xlim(xs[0], xs[-1])

@@ -37,6 +37,7 @@ from matplotlib.colors import to_rgb
 from matplotlib.patches import Ellipse
 
 from lecture_code.mixture.gaussian import ellipse, log_density
+from lecture_code.plotting._style import COLORS, figure_size
 
 __all__ = [
     "COMPONENT_COLORS",
@@ -56,9 +57,10 @@ __all__ = [
     "plot_loglik_curves",
 ]
 
-#: The colours of mixture components 0, 1, 2, ... (matplotlib's tab10 palette).
-COMPONENT_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple",
-                    "tab:brown", "tab:pink", "tab:olive", "tab:cyan", "tab:gray")
+#: The colours of mixture components 0, 1, 2, ... (the colour-blind-safe Okabe–Ito palette
+#: of :mod:`lecture_code.plotting._style`, yellow last: it is faint on white).
+COMPONENT_COLORS = (COLORS["blue"], COLORS["orange"], COLORS["green"], COLORS["red"],
+                    COLORS["purple"], COLORS["sky"], COLORS["black"], COLORS["yellow"])
 
 
 def component_colors(n_components: int) -> np.ndarray:
@@ -98,7 +100,7 @@ def _ax(ax):
     return ax
 
 
-def draw_gaussian(ax, mean, cov, *, n_std: Sequence[float] = (1, 2), color="tab:blue",
+def draw_gaussian(ax, mean, cov, *, n_std: Sequence[float] = (1, 2), color=COLORS["blue"],
                   alpha: float = 0.9, label: str | None = None, mark_mean: bool = True,
                   principal_axes: bool = False, linewidth: float = 1.8) -> list:
     """Draw the ``n_std``-sigma ellipses of a 2-D Gaussian (and its mean, optionally its axes).
@@ -124,7 +126,7 @@ def draw_gaussian(ax, mean, cov, *, n_std: Sequence[float] = (1, 2), color="tab:
         width, height, angle = ellipse(cov, float(n))
         patch = Ellipse(mean, width, height, angle=angle, fill=False, edgecolor=color,
                         linewidth=linewidth, alpha=alpha * (1.0 if i == 0 else 0.6),
-                        linestyle="-" if i == 0 else "--",
+                        linestyle="-" if i == 0 else "--", zorder=4,
                         label=label if i == 0 else None)
         ax.add_patch(patch)
         patches.append(patch)
@@ -346,7 +348,7 @@ def plot_covariance_gallery(covariances: Sequence, titles: Sequence[str], *, mea
         raise ValueError(f"give one title per covariance (got {len(covariances)} covariances "
                          f"and {len(titles)} titles).")
     mean = np.asarray(mean, dtype=float)
-    fig, axes = plt.subplots(1, len(covariances), figsize=(3.6 * len(covariances), 3.7),
+    fig, axes = plt.subplots(1, len(covariances), figsize=figure_size(len(covariances), panel_aspect=1.0),
                              sharex=True, sharey=True, constrained_layout=True)
     axes = np.atleast_1d(axes)
     for ax, cov, title in zip(axes, covariances, titles):
@@ -354,7 +356,7 @@ def plot_covariance_gallery(covariances: Sequence, titles: Sequence[str], *, mea
         plot_density(ax, lambda P, cov=cov: log_density(P, mean, cov),
                      (mean[0] - lim, mean[0] + lim),
                      (mean[1] - lim, mean[1] + lim), levels=6, filled=True, cmap="Blues")
-        draw_gaussian(ax, mean, cov, n_std=n_std, color="tab:red",
+        draw_gaussian(ax, mean, cov, n_std=n_std, color=COLORS["red"],
                       principal_axes=principal_axes, mark_mean=False)
         ax.set_xlim(mean[0] - lim, mean[0] + lim)
         ax.set_ylim(mean[1] - lim, mean[1] + lim)
@@ -404,7 +406,7 @@ def plot_gaussian_2d(ax, sigma1: float, sigma2: float, rho: float, *, mean=(0.0,
     plot_density(ax, lambda P: log_density(P, mean, cov),
                  (mean[0] - lim, mean[0] + lim), (mean[1] - lim, mean[1] + lim),
                  levels=6, filled=True, cmap="Blues")
-    draw_gaussian(ax, mean, cov, n_std=(1, 2), color="tab:red", principal_axes=True,
+    draw_gaussian(ax, mean, cov, n_std=(1, 2), color=COLORS["red"], principal_axes=True,
                   mark_mean=False)
     ax.set_xlim(mean[0] - lim, mean[0] + lim)
     ax.set_ylim(mean[1] - lim, mean[1] + lim)

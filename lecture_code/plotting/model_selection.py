@@ -29,6 +29,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from lecture_code.mixture.gaussian import COVARIANCE_TYPES, to_full
+from lecture_code.plotting._style import COLORS, figure_size
 from lecture_code.plotting.mixture import as_points_2d, draw_mixture, scatter_labels
 
 __all__ = ["full_covariances", "plot_covariance_types", "plot_information_criteria",
@@ -63,9 +64,10 @@ def plot_covariance_types(X, models: Mapping[str, object], *, xlabel: str = "$x_
     Introduced in the chapter *Mixtures in practice with scikit-learn* (the four covariance
     types on Old Faithful). ``models`` maps a covariance type (``"full"``, ``"tied"``,
     ``"diag"``, ``"spherical"``) to a mixture fitted to ``X``; four models give a 2×2 grid.
-    Each title shows the type, the total log-likelihood and the BIC; the axes show the data
-    (an ellipse much wider than the data is clipped). Returns ``(fig, axes)``
-    with ``axes`` a flat array in the order of ``models``.
+    Each title shows the type, the total log-likelihood and the BIC; each panel shows the data
+    and every ellipse whole, and the spherical panel has equal axis scales (its circles are
+    drawn as circles). Returns ``(fig, axes)`` with ``axes`` a flat array in the order of
+    ``models``.
 
     >>> import matplotlib; matplotlib.use("Agg")
     >>> import matplotlib.pyplot as plt
@@ -91,8 +93,8 @@ def plot_covariance_types(X, models: Mapping[str, object], *, xlabel: str = "$x_
                              f"{model.covariance_type!r}: the key must match it.")
     n = len(models)
     rows, cols = (2, 2) if n == 4 else (1, n)
-    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 4.4 * rows), sharex=True,
-                             sharey=True, constrained_layout=True, squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=figure_size(cols, rows, panel_aspect=0.85),
+                             constrained_layout=True, squeeze=False)
     axes = axes.ravel()
     for ax, (name, model) in zip(axes, models.items()):
         covs = full_covariances(model)
@@ -102,12 +104,19 @@ def plot_covariance_types(X, models: Mapping[str, object], *, xlabel: str = "$x_
         scatter_labels(ax, X, model.predict(X), s=10, alpha=0.5, legend=False)
         draw_mixture(ax, model.weights_, model.means_, covs, n_std=n_std)
         loglik = model.score(X) * len(X)
-        ax.set_title(f"{name}: log-likelihood {loglik:.1f}, BIC {model.bic(X):.1f}",
-                     fontsize=10)
-        ax.legend(loc="upper left", fontsize=8)
-    pad = 0.08 * (X.max(axis=0) - X.min(axis=0))
-    axes[0].set_xlim(X[:, 0].min() - pad[0], X[:, 0].max() + pad[0])   # shared by all panels
-    axes[0].set_ylim(X[:, 1].min() - pad[1], X[:, 1].max() + pad[1])
+        ax.set_title(f"{name}: log-likelihood {loglik:.1f}\nBIC {model.bic(X):.1f}")
+        ax.legend(loc="upper left", framealpha=0.8)
+        reach = max(n_std) * np.sqrt(covs[:, [0, 1], [0, 1]])       # half-widths of the boxes
+        lo = np.minimum(X.min(axis=0), (model.means_ - reach).min(axis=0))
+        hi = np.maximum(X.max(axis=0), (model.means_ + reach).max(axis=0))
+        if name == "spherical":   # equal scales: the limits follow from the data box
+            ax.update_datalim(np.array([lo, hi]))
+            ax.autoscale_view()
+            ax.set_aspect("equal", adjustable="datalim")
+        else:
+            pad = 0.05 * (hi - lo)
+            ax.set_xlim(lo[0] - pad[0], hi[0] + pad[0])
+            ax.set_ylim(lo[1] - pad[1], hi[1] + pad[1])
     for ax in axes[-cols:]:
         ax.set_xlabel(xlabel)
     for ax in axes[::cols]:
@@ -139,7 +148,7 @@ def plot_information_criteria(ax, k_values, *, bic=None, aic=None, mark_best: bo
     if ax is None:
         _, ax = plt.subplots()
     best = {}
-    for (name, values), color in zip(curves.items(), ("tab:blue", "tab:orange")):
+    for (name, values), color in zip(curves.items(), (COLORS["blue"], COLORS["orange"])):
         values = np.asarray(values, dtype=float)
         if values.shape != k_values.shape:
             raise ValueError(f"{name.lower()} must have one value per K: {k_values.size} "

@@ -99,8 +99,19 @@ def visit(server, browser):
 
     Returns a :class:`Visit` whose ``problems`` lists console errors, uncaught exceptions,
     failed or blocked requests and HTTP errors (the list keeps growing while the page lives).
+    The window is a 1280 x 900 desktop one.
     """
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    yield from _visitor(server, browser, {"width": 1280, "height": 900})
+
+
+@pytest.fixture
+def phone_visit(server, browser):
+    """Like ``visit``, in a 390 x 844 phone window (an iPhone 12-15's CSS pixels)."""
+    yield from _visitor(server, browser, {"width": 390, "height": 844})
+
+
+def _visitor(server, browser, viewport):
+    context = browser.new_context(viewport=viewport)
     context.set_default_timeout(TIMEOUT_MS)
 
     def visit(name: str) -> Visit:
