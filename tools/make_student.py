@@ -349,9 +349,9 @@ Replace that line with your code, run the cell, then run the checker cell below 
 example `check_dual_tan(dual_tan)`). The checker runs your function on a few inputs and
 answers at once:
 
-- ✅ when every case passes;
-- ⏳ *not implemented yet* while the stub is unchanged;
-- ❌ otherwise, naming the input that failed, what was expected and what your code
+- **[PASS]** when every case passes;
+- **[TO DO]** *not implemented yet* while the stub is unchanged;
+- **[FAIL]** otherwise, naming the input that failed, what was expected and what your code
   returned (or which exception it raised, and on which line), with a hint.
 
 A checker never crashes because of your code, so run it as often as you like. Run each
