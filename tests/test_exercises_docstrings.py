@@ -434,7 +434,7 @@ def test_check_select_k_accepts_a_correct_solution():
 
 # --- the rule: no docstring example of an exercise module passes a checker --------------
 _MODULES = [importlib.import_module(f"lecture_code.exercises.{m.name}")
-            for m in pkgutil.iter_modules(exercises.__path__) if m.name not in ("core", "grade")]
+            for m in pkgutil.iter_modules(exercises.__path__) if m.name not in ("core", "grade") and not m.name.startswith("_")]
 _CHECKERS = [(mod, name) for mod in _MODULES
              for name in getattr(mod, "__all__", []) if name.startswith("check_")]
 

@@ -16,17 +16,18 @@ function is not defined, its cell raised an error, the notebook ran out of time.
 command exits 0 whatever the students wrote; it exits 2 only when it is called wrongly.
 
 Which exercises a chapter has, and which function each checker tests, comes from
-:mod:`lecture_code.exercises.registry`, generated from the book's notebooks
+``lecture_code.exercises._registry``, generated from the book's notebooks
 (``python -m lecture_code.exercises.grade --write-registry book/``; a test keeps it in sync).
 
 Isolation: a student's code runs in its own kernel, started in an empty temporary directory
 (also its ``HOME``) that is deleted afterwards; the grades travel from the grading process to
 this one over a pipe the kernel cannot write to, so nothing one student writes changes another
 student's grade or the grader's files through the working directory. The kernel still runs
-as your user: for submissions you do not trust, run the grader in a container, as nbgrader and
-Otter-Grader recommend. Like theirs, the checks run in the student's kernel, so a student who
-sets out to patch the checkers in their own notebook can fool their own grade; read the
-notebooks of surprising grades.
+as your user: for submissions you do not trust, run the grader in a container or a virtual
+machine (nbgrader's FAQ says it does not protect against unsafe code; Otter-Grader's ``otter
+grade`` runs each submission in a Docker container). As in both, the checks run in the
+student's kernel, so a student who sets out to patch the checkers in their own notebook can
+fool their own grade; read the notebooks of surprising grades.
 
 >>> rows = grade_paths([])
 >>> rows
@@ -87,6 +88,9 @@ class Row:
     """One line of the grades: notebook, exercise label, score, maximum, feedback.
 
     Introduced in the preface (*Grading submitted notebooks*).
+
+    >>> Row("alice-11_em.ipynb", "ex-em-estep", 1, 1, "[PASS] e_step: all 5 cases pass.").score
+    1
     """
 
     notebook: str
@@ -111,7 +115,7 @@ def _checker_modules() -> dict[str, str]:
     import lecture_code.exercises as exercises
     found = {}
     for info in pkgutil.iter_modules(exercises.__path__):
-        if info.name in ("core", "grade", "registry"):
+        if info.name in ("core", "grade", "_registry"):
             continue
         module = importlib.import_module(f"lecture_code.exercises.{info.name}")
         for name in getattr(module, "__all__", []):
@@ -205,7 +209,7 @@ def registry_source(chapters: dict[str, list[ExerciseSpec]]) -> str:
 
 
 def _load_registry() -> dict[str, list[ExerciseSpec]]:
-    from lecture_code.exercises.registry import EXERCISES
+    from lecture_code.exercises._registry import EXERCISES
     return {chapter: [ExerciseSpec(*spec) for spec in specs] for chapter, specs in EXERCISES.items()}
 
 
@@ -374,6 +378,9 @@ def grade_notebook(path: Path, *, time_limit: float = TIME_LIMIT_S,
     Introduced in the preface (*Grading submitted notebooks*). The notebook runs in a child
     process (see the module docstring); ``time_limit`` bounds its cells together,
     ``check_timeout`` each checker.
+
+    >>> grade_notebook(Path("no-such-notebook.ipynb"))[0].feedback[:24]
+    'cannot read the notebook'
     """
     path = Path(path)
     name = str(path)
@@ -414,6 +421,12 @@ def grade_paths(paths, **limits) -> list[Row]:
     """Rows for every notebook in ``paths`` (notebooks or folders), in order.
 
     Introduced in the preface (*Grading submitted notebooks*).
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     _ = (Path(folder) / "notes.ipynb").write_text("{ not a notebook")
+    ...     [row.feedback[:26] for row in grade_paths([folder])]
+    ['cannot read the notebook: ']
     """
     return [row for nb in _notebooks(paths) for row in grade_notebook(nb, **limits)]
 
@@ -421,7 +434,13 @@ def grade_paths(paths, **limits) -> list[Row]:
 def main(argv: list[str] | None = None) -> int:
     """The command line: ``python -m lecture_code.exercises.grade NOTEBOOK_OR_FOLDER...``.
 
-    Introduced in the preface (*Grading submitted notebooks*).
+    Introduced in the preface (*Grading submitted notebooks*). Returns the exit status: 0,
+    whatever the notebooks hold; misuse (no path, a path that does not exist) exits with 2.
+
+    >>> main(["--help"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    SystemExit: 0
     """
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--worker"]:
@@ -438,10 +457,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check-timeout", type=float, default=CHECK_TIMEOUT_S,
                         help="seconds for one checker (default %(default)s)")
     parser.add_argument("--write-registry", metavar="BOOK_DIR",
-                        help="regenerate lecture_code/exercises/registry.py from a book folder")
+                        help="regenerate lecture_code/exercises/_registry.py from a book folder")
     args = parser.parse_args(argv)
     if args.write_registry:
-        target = Path(__file__).with_name("registry.py")
+        target = Path(__file__).with_name("_registry.py")
         target.write_text(registry_source(scan_book(Path(args.write_registry))), encoding="utf-8")
         print(f"wrote {target}", file=sys.stderr)
         return 0
