@@ -11,13 +11,23 @@ Each chapter notebook is copied with
 * all outputs and execution counts cleared (and any saved widget state dropped),
 * the sphinx-exercise markers turned into plain Markdown (``### Exercise: Title``), since
   JupyterLab and Colab do not know the ``{exercise-start}`` directive,
-* a first cell that installs ``lecture_code`` when it is missing (in Colab).
+* a first cell that installs ``lecture_code`` when it is missing (in Colab),
+* the hidden cells (tagged ``remove-cell``: the asserts of the book's claims) removed,
+* every figure's caption (kept by the book in cell metadata) shown under it as
+  "**Figure N.** ..."; the static copy of a widget's initial figure dropped (the widget shows
+  it), its caption put under the widget,
+* what JupyterLab's MyST renderer cannot resolve written out: ``{cite}`` as author and year
+  (from references.bib), ``{numref}`` as "Figure N", ``{ref}`` to another chapter as its
+  title and to a page outside the edition as a link into the built book (``course.book_url``
+  in _config.yml), ``{py:...}`` roles as code, ``make lab`` as JupyterLab.
 
 The stubs (``raise NotImplementedError("Exercise: ...")``) and the checker cells stay, so a
 student who runs a chapter top to bottom sees "not implemented yet" under every exercise.
 Beside the notebooks the folder holds what Binder and a local install need: ``lecture_code``
-itself, ``pyproject.toml``, a ``requirements.txt`` with the exact pins of the packages the
-notebooks use (and ``-e .``), ``runtime.txt``, the licences and a README for students.
+itself, ``pyproject.toml``, a ``requirements.txt`` with Binder's lean exact pins
+(binder/requirements.txt, with ``-e .``), ``runtime.txt``, the licences and a README for
+students (how the exercises work, installing on Linux, macOS and Windows, Binder, Colab,
+handing in, the link to the worked solutions).
 
 Before it writes anything the tool checks each chapter's exercises (see
 :func:`exercise_problems`): every exercise has a solution, every cell of a solution is tagged
