@@ -248,6 +248,9 @@ def test_no_reference_jupyterlab_cannot_resolve(chapters):
         own = set(re.findall(r"^\(([\w-]+)\)=", markdown, re.M))
         refs = [r for r in re.findall(r"\{ref\}`(?:[^`<]*<)?([^`>]+)>?`", markdown) if r not in own]
         assert not refs, f"{name}: references to labels outside the notebook: {refs[:5]}"
+        equations = set(re.findall(r"\$\$[ \t]*\(([\w-]+)\)", markdown))
+        eqs = [e for e in re.findall(r"\{eq\}`([^`]+)`", markdown) if e not in equations]
+        assert not eqs, f"{name}: {{eq}} references to equations of other chapters: {eqs[:5]}"
         assert "make lab" not in markdown, f"{name} mentions `make lab`, which it does not have"
         for number in re.findall(r"\bFigure (\d+)(?! of)", markdown):
             assert f"**Figure {number}.**" in markdown, f"{name}: Figure {number} has no caption"

@@ -382,6 +382,7 @@ class Context:
     """What the Markdown rewriting needs to know about the whole book (see :func:`book_context`)."""
 
     figures: dict[str, tuple[str, int]] = field(default_factory=dict)  # name -> (stem, N)
+    equations: dict[str, tuple[str, int]] = field(default_factory=dict)  # label -> (stem, N)
     titles: dict[str, str] = field(default_factory=dict)     # notebook stem -> chapter title
     labels: dict[str, tuple[str, str]] = field(default_factory=dict)   # label -> (page, title)
     citations: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (names, year)
@@ -389,6 +390,11 @@ class Context:
     in_edition: set[str] = field(default_factory=set)        # stems of the edition's notebooks
 
 
+# Display math in the order jupyterlab-myst numbers it: every $$...$$ block (labelled or not)
+# and every bare amsmath environment.
+DISPLAY_MATH = re.compile(r"\$\$[^$]+\$\$(?:[ \t]*\((?P<label>[\w-]+)\))?"
+                          r"|\\begin\{(?P<env>align|equation|gather|multline)\*?\}.*?\\end\{(?P=env)\*?\}",
+                          re.S)
 ROLE = re.compile(r"\{(?P<role>[\w:]+)\}`(?P<body>[^`]*)`")
 TEXT_TARGET = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$", re.S)
 
@@ -443,8 +449,14 @@ def book_context(root: Path = ROOT, notebooks: list[Path] | None = None) -> Cont
             cells = json.loads(page.read_text(encoding="utf-8")).get("cells", [])
             texts = [_source(c) for c in cells if c.get("cell_type") == "markdown"]
             drop = {i for i, c in enumerate(cells) if HIDDEN_TAG in _tags(c)}
+            drop |= {i for sol in scan_exercises(cells)[1] for i in sol.cells}
             for name, number in figure_plan(cells, drop).numbers.items():
                 ctx.figures[name] = (stem, number)
+            shown = "\n".join(_source(c) for i, c in enumerate(cells)
+                              if i not in drop and c.get("cell_type") == "markdown")
+            for number, m in enumerate(DISPLAY_MATH.finditer(shown), start=1):
+                if m.group("label"):
+                    ctx.equations[m.group("label")] = (stem, number)
         else:
             texts = [page.read_text(encoding="utf-8")]
         title = next((m.group(1).strip() for t in texts
@@ -467,7 +479,8 @@ def rewrite_markdown(text: str, stem: str, numbers: dict[str, int], ctx: Context
     from references.bib; ``{ref}`` to another chapter becomes its title, to a page that is
     not in the edition a link into the built book; ``{py:...}`` roles become code; mentions of
     ``make lab`` (the book repository's command) become JupyterLab. Everything else
-    (equations, ``{eq}``, admonitions, labels) is left to jupyterlab-myst.
+    (equations, ``{eq}`` within the notebook, admonitions, labels) is left to jupyterlab-myst;
+    ``{eq}`` to another chapter becomes "equation (N) of *Chapter*".
 
     >>> ctx = Context(citations={"k": ("Doe and Roe", "2001")}, titles={"02_x": "Dual numbers"},
     ...               labels={"ch-x": ("02_x", "Dual numbers")}, figures={"fig-b": ("02_x", 3)},
@@ -513,6 +526,11 @@ def rewrite_markdown(text: str, stem: str, numbers: dict[str, int], ctx: Context
                 return f"*{shown}*"
             anchor = "" if ctx.titles.get(page) == title else f"#{target}"
             return f"[{shown}]({ctx.book_url}book/{page}.html{anchor})"
+        if role == "eq":
+            other, n = ctx.equations.get(target, (stem, 0))
+            if other == stem:
+                return m.group(0)   # an equation of this notebook: jupyterlab-myst numbers it
+            return f"equation ({n}) of *{ctx.titles.get(other, other)}*"
         if role.startswith("py:"):
             name = target.lstrip("~")
             shown = text or (name.split(".")[-1] if target.startswith("~") else name)
