@@ -58,6 +58,16 @@ def test_unreadable_and_unknown_notebooks_get_a_row_with_the_reason(tmp_path):
                                                          "not a chapter of the book with exercises"]
 
 
+def test_parallel_grading_keeps_the_order(tmp_path):
+    names = [f"{i}-02_dual_numbers.ipynb" for i in range(4)]
+    for name in names:
+        (tmp_path / name).write_text("{ not json", encoding="utf-8")
+    rows = grade.grade_paths([tmp_path / n for n in names], jobs=3)
+    assert [Path(r.notebook).name for r in rows] == names
+    with pytest.raises(ValueError, match="jobs must be at least 1"):
+        grade.grade_paths([], jobs=0)
+
+
 def test_command_line_usage_errors_exit_2(capsys):
     with pytest.raises(SystemExit) as exc:
         grade.main(["/no/such/notebook.ipynb"])
@@ -149,8 +159,8 @@ def test_hostile_notebooks_are_graded_without_hanging(tmp_path):
 
 @pytest.mark.notebooks
 def test_the_whole_book_gets_full_marks(tmp_path):
-    rows, seconds = _run_cli([ROOT / "book"], tmp_path)
-    print(f"\nthe whole book graded in {seconds:.0f} s")
+    rows, seconds = _run_cli([ROOT / "book"], tmp_path, "--jobs", "2")
+    print(f"\nthe whole book graded in {seconds:.0f} s (two notebooks at a time)")
     expected = sum(len(v) for v in grade.REGISTRY.values())
     graded = [r for r in rows if r["exercise"] != "-"]
     assert len(graded) == expected

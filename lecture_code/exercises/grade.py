@@ -417,10 +417,11 @@ def _notebooks(paths) -> list[Path]:
     return found
 
 
-def grade_paths(paths, **limits) -> list[Row]:
+def grade_paths(paths, *, jobs: int = 1, **limits) -> list[Row]:
     """Rows for every notebook in ``paths`` (notebooks or folders), in order.
 
-    Introduced in the preface (*Grading submitted notebooks*).
+    Introduced in the preface (*Grading submitted notebooks*). ``jobs`` notebooks are graded
+    at a time (each in its own process and kernel); the rows keep the order of the notebooks.
 
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as folder:
@@ -428,7 +429,13 @@ def grade_paths(paths, **limits) -> list[Row]:
     ...     [row.feedback[:26] for row in grade_paths([folder])]
     ['cannot read the notebook: ']
     """
-    return [row for nb in _notebooks(paths) for row in grade_notebook(nb, **limits)]
+    notebooks = _notebooks(paths)
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}.")
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        graded = list(pool.map(lambda nb: grade_notebook(nb, **limits), notebooks))
+    return [row for rows in graded for row in rows]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -456,6 +463,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds for all cells of one notebook (default %(default)s)")
     parser.add_argument("--check-timeout", type=float, default=CHECK_TIMEOUT_S,
                         help="seconds for one checker (default %(default)s)")
+    parser.add_argument("--jobs", "-j", type=int, default=1,
+                        help="notebooks graded at the same time (default %(default)s)")
     parser.add_argument("--write-registry", metavar="BOOK_DIR",
                         help="regenerate lecture_code/exercises/_registry.py from a book folder")
     args = parser.parse_args(argv)
@@ -469,13 +478,20 @@ def main(argv: list[str] | None = None) -> int:
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
         parser.error(f"no such file or folder: {', '.join(missing)}")
+    if args.jobs < 1:
+        parser.error(f"--jobs must be at least 1, got {args.jobs}")
     writer = csv.writer(sys.stdout)
     writer.writerow(HEADER)
-    for nb in _notebooks(args.paths):
-        for row in grade_notebook(nb, time_limit=args.time_limit,
-                                  check_timeout=args.check_timeout):
-            writer.writerow([row.notebook, row.exercise, row.score, row.max, row.feedback])
-        sys.stdout.flush()
+    if args.jobs == 1:   # rows appear as each notebook is graded
+        for nb in _notebooks(args.paths):
+            for row in grade_notebook(nb, time_limit=args.time_limit,
+                                      check_timeout=args.check_timeout):
+                writer.writerow([row.notebook, row.exercise, row.score, row.max, row.feedback])
+            sys.stdout.flush()
+        return 0
+    for row in grade_paths(args.paths, jobs=args.jobs, time_limit=args.time_limit,
+                           check_timeout=args.check_timeout):
+        writer.writerow([row.notebook, row.exercise, row.score, row.max, row.feedback])
     return 0
 
 
