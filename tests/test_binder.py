@@ -1,10 +1,14 @@
 """The repository works on Binder: repo2docker's conventions, and a fresh venv runs a chapter.
 
-Binder (repo2docker) builds an image from ``runtime.txt`` (the Python version) and
-``requirements.txt`` (``pip install -r requirements.txt`` from the repository's root) and
-nothing else of ours. The quick tests check those files; ``test_fresh_venv_runs_a_chapter``
-does what Binder does, from scratch: a new virtual environment, ``pip install -r
-requirements.txt`` alone, then one chapter executed with nbclient in that environment.
+Binder (repo2docker) looks in ``binder/`` first and, when it exists, builds the image from
+``binder/runtime.txt`` (the Python version) and ``binder/requirements.txt`` (``pip install -r
+binder/requirements.txt`` run from the repository's root, so ``-e .`` installs lecture_code)
+and ignores the root files. ``binder/requirements.txt`` is lean: what reading and running the
+chapters needs (no jupyter-book, Sphinx or test stack), every package pinned exactly, in
+agreement with the root ``requirements.txt``. The quick tests check those files;
+``test_fresh_venv_runs_a_chapter`` does what Binder does, from scratch: a new virtual
+environment, ``pip install -r binder/requirements.txt`` alone (timed and printed), then one
+chapter executed with nbclient in that environment.
 It is marked ``notebooks``, so `make test` runs it in its notebook stage (a minute or two with
 a warm pip cache); ``SKIP_BINDER_TEST=1`` skips it for quick local runs, and
 ``BINDER_NOTEBOOK=book/NN_name.ipynb`` picks the chapter (default: the first of the toc).
@@ -30,24 +34,28 @@ from tools.check_book import toc_files
 ROOT = Path(__file__).resolve().parent.parent
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?==[0-9][^\s;#]*$")
 # Files with which repo2docker would ignore requirements.txt (its order of preference).
-SHADOWING = ["binder", ".binder", "environment.yml", "Pipfile", "Pipfile.lock", "Project.toml",
+SHADOWING = [".binder", "environment.yml", "Pipfile", "Pipfile.lock", "Project.toml",
              "REQUIRE", "install.R", "default.nix", "Dockerfile"]
 INSTALL_BUDGET_S = 600     # a hard limit; with pip's cache warm the install takes ~35-60 s
+BINDER = ROOT / "binder"
+# The book build and test stack: the root requirements.txt has it, Binder must not.
+NOT_FOR_READERS = ["jupyter-book", "sphinx", "myst-nb", "pytest", "hypothesis", "nbval",
+                   "pytest-xdist", "playwright", "jupyter-cache"]
 
 
 def normalise(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def requirement_lines() -> list[str]:
-    lines = (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
+def requirement_lines(path: Path = ROOT / "requirements.txt") -> list[str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
     return [ln.split(" #")[0].strip() for ln in lines if ln.strip() and not ln.startswith("#")]
 
 
-def pinned() -> dict[str, str]:
-    """Distribution name (normalised) -> pinned version, from requirements.txt."""
+def pinned(path: Path = ROOT / "requirements.txt") -> dict[str, str]:
+    """Distribution name (normalised) -> pinned version, from a requirements file."""
     pins = {}
-    for line in requirement_lines():
+    for line in requirement_lines(path):
         if m := PIN.match(line):
             pins[normalise(m.group(1))] = line.split("==")[1]
     return pins
@@ -86,18 +94,43 @@ def test_runtime_txt_names_a_python_that_the_package_accepts():
         "runtime.txt's Python is older than pyproject.toml's requires-python"
 
 
-def test_nothing_shadows_requirements_txt():
+def test_nothing_shadows_binder_requirements_txt():
     found = [name for name in SHADOWING if (ROOT / name).exists()]
+    found += [p.name for p in BINDER.iterdir()
+              if p.name not in ("requirements.txt", "runtime.txt", "README.md")]
     assert not found, (f"{found} exist: repo2docker would build from them and ignore "
-                       "requirements.txt; keep the environment in requirements.txt only.")
+                       "binder/requirements.txt; keep Binder's environment there only.")
 
 
-def test_requirements_are_exact_pins_plus_the_package_itself():
-    lines = requirement_lines()
+def test_binder_runtime_is_the_books_python():
+    assert (BINDER / "runtime.txt").read_text(encoding="utf-8") == \
+        (ROOT / "runtime.txt").read_text(encoding="utf-8"), \
+        "binder/runtime.txt must name the same Python as runtime.txt (repo2docker reads binder/)"
+
+
+@pytest.mark.parametrize("path", [ROOT / "requirements.txt", BINDER / "requirements.txt"],
+                         ids=["requirements.txt", "binder/requirements.txt"])
+def test_requirements_are_exact_pins_plus_the_package_itself(path):
+    lines = requirement_lines(path)
     loose = [ln for ln in lines if not PIN.match(ln) and ln != "-e ."]
-    assert not loose, f"requirements.txt lines that are not exact pins (name==version): {loose}"
-    assert lines[-1] == "-e .", ("requirements.txt must end with '-e .' so that Binder "
+    assert not loose, f"{path.name} lines that are not exact pins (name==version): {loose}"
+    assert lines[-1] == "-e .", (f"{path} must end with '-e .' so that Binder "
                                  "installs lecture_code from the repository")
+
+
+def test_binder_is_lean_and_agrees_with_the_book():
+    binder, book = pinned(BINDER / "requirements.txt"), pinned()
+    heavy = [n for n in NOT_FOR_READERS if n in binder]
+    assert not heavy, f"binder/requirements.txt installs the build/test stack: {heavy}"
+    for needed in ("numpy", "scipy", "scikit-learn", "matplotlib", "ipywidgets", "jupyterlab",
+                   "jupyterlab-myst", "ipykernel", "jupyter-client", "pyzmq", "nbclient"):
+        assert needed in binder, f"binder/requirements.txt does not pin {needed}"
+    differ = {n: (v, book[n]) for n, v in binder.items() if n in book and book[n] != v}
+    assert not differ, f"binder/requirements.txt and requirements.txt pin different versions: {differ}"
+    installed = {normalise(d.metadata["Name"]): d.version for d in metadata.distributions()}
+    stale = {n: (v, installed[n]) for n, v in binder.items() if n in installed and installed[n] != v}
+    assert not stale, (f"binder/requirements.txt pins versions other than those the book's "
+                       f"environment has (regenerate it, see its header): {stale}")
 
 
 def installed_closure(names) -> set[str]:
@@ -118,9 +151,11 @@ def installed_closure(names) -> set[str]:
     return seen
 
 
-def test_every_module_the_chapters_import_is_installed_by_requirements_txt():
-    """Each third-party import of a chapter comes from requirements.txt or what it pulls in."""
-    available = installed_closure(pinned()) | installed_closure(["lecture_code"])
+@pytest.mark.parametrize("path", [ROOT / "requirements.txt", BINDER / "requirements.txt"],
+                         ids=["requirements.txt", "binder/requirements.txt"])
+def test_every_module_the_chapters_import_is_installed_by_requirements_txt(path):
+    """Each third-party import of a chapter comes from the requirements or what they pull in."""
+    available = installed_closure(pinned(path)) | installed_closure(["lecture_code"])
     providers = metadata.packages_distributions()
     missing = {}
     for notebook in book_notebooks():
@@ -133,12 +168,14 @@ def test_every_module_the_chapters_import_is_installed_by_requirements_txt():
                          f"install (Binder would not have them): {missing}")
 
 
-def test_the_package_needs_nothing_requirements_txt_lacks():
+@pytest.mark.parametrize("path", [ROOT / "requirements.txt", BINDER / "requirements.txt"],
+                         ids=["requirements.txt", "binder/requirements.txt"])
+def test_the_package_needs_nothing_requirements_txt_lacks(path):
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     deps = re.search(r"^dependencies\s*=\s*\[(.*?)\]", text, re.S | re.M).group(1)
     names = [normalise(re.split(r"[<>=!~\[; ]", d.strip().strip('"'))[0])
              for d in deps.split(",") if d.strip()]
-    absent = [n for n in names if n not in pinned()]
+    absent = [n for n in names if n not in pinned(path)]
     assert not absent, f"lecture_code depends on {absent}, which requirements.txt does not pin"
 
 
@@ -210,10 +247,10 @@ def test_fresh_venv_runs_a_chapter(tmp_path):
         install = subprocess.run(
             # --no-compile: Python compiles on first import anyway; halves the install time.
             [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-             "--no-compile", "-r", "requirements.txt"],
+             "--no-compile", "-r", "binder/requirements.txt"],
             cwd=repo, env=env, capture_output=True, text=True, timeout=INSTALL_BUDGET_S)
         assert install.returncode == 0, (
-            f"pip install -r requirements.txt failed in a fresh venv:\n{install.stderr[-3000:]}")
+            f"pip install -r binder/requirements.txt failed in a fresh venv:\n{install.stderr[-3000:]}")
         installed = time.perf_counter() - start
         check = subprocess.run([str(python), "-m", "pip", "check"], env=env,
                                capture_output=True, text=True)
@@ -233,7 +270,7 @@ def test_fresh_venv_runs_a_chapter(tmp_path):
         assert Path(result["kernel"]["lecture_code"]).resolve().is_relative_to(repo.resolve()), \
             "lecture_code was not imported from the repository (the '-e .' line)"
         assert not result["stderr"], f"{notebook} wrote to stderr: {result['stderr']}"
-        print(f"\nBinder check: venv + pip install -r requirements.txt {installed:.0f} s, "
+        print(f"\nBinder check: venv + pip install -r binder/requirements.txt {installed:.0f} s, "
               f"{notebook} {executed:.0f} s")
     finally:
         shutil.rmtree(venv, ignore_errors=True)   # about 1 GB

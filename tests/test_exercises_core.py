@@ -156,7 +156,7 @@ def test_many_failures_are_summarised():
     result = check(lambda x: 0, [Case((i,), i + 1) for i in range(6)])
     text = str(result)
     assert "6 of 6 cases fail" in text and "3 more failing" in text
-    assert text.count("•") == 4
+    assert text.count("\n  - ") == 4
 
 
 def test_case_normalises_args_and_describes_itself():

@@ -51,7 +51,7 @@ CHECKERS = [(ek.check_assign_labels, assign_labels),
 def test_reference_solution_passes(checker, solution):
     result = checker(solution)
     assert result, str(result)
-    assert str(result).startswith("PASS: ")
+    assert str(result).startswith("[PASS]")
 
 
 @pytest.mark.parametrize("checker, solution", CHECKERS)

@@ -50,7 +50,7 @@ CHECKERS = [(me.check_e_step, e_step), (me.check_m_step, m_step),
 def test_reference_solution_passes(checker, solution):
     result = checker(solution)
     assert result, str(result)
-    assert str(result).startswith("PASS: ")
+    assert str(result).startswith("[PASS]")
 
 
 @pytest.mark.parametrize("checker", [c for c, _ in CHECKERS])

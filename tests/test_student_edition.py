@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from tools.make_student import (NOT_IMPLEMENTED, ROLE_KEY, SOLUTION_TAG, StudentEditionError,
-                                build, exercise_problems, main, repository_url,
+from tools.make_student import (HIDDEN_TAG, NOT_IMPLEMENTED, ROLE_KEY, SOLUTION_TAG,
+                                StudentEditionError, book_context, book_url, build,
+                                exercise_problems, main, repository_url, runtime_requirements,
                                 student_notebook)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -219,6 +220,79 @@ def test_command_line(tmp_path, capsys):
     assert "has no solution" in capsys.readouterr().err
 
 
+# --- what the edition's chapters show (issue 14: what a student sees in JupyterLab) --------
+@pytest.fixture(scope="module")
+def chapters():
+    context = book_context(ROOT)
+    return {p.stem: student_notebook(json.loads(p.read_text(encoding="utf-8")), "# setup",
+                                     context=context, stem=p.stem) for p in CHAPTERS}
+
+
+@needs_chapters
+def test_no_hidden_cells_reach_the_students(chapters):
+    book_hidden = sum(HIDDEN_TAG in c["metadata"].get("tags", []) for p in CHAPTERS
+                      for c in _cells(p))
+    assert book_hidden > 0, "the book has no hidden cells: this test would prove nothing"
+    for name, nb in chapters.items():
+        tags = {t for c in nb["cells"] for t in c["metadata"].get("tags", [])}
+        assert HIDDEN_TAG not in tags, f"{name}: a hidden ({HIDDEN_TAG}) cell is shown"
+
+
+@needs_chapters
+def test_no_reference_jupyterlab_cannot_resolve(chapters):
+    """No citation, figure number, role or page link that points at nothing in JupyterLab."""
+    for name, nb in chapters.items():
+        markdown = "\n".join(_text(c) for c in nb["cells"] if c["cell_type"] == "markdown")
+        left = re.findall(r"\{(?:numref|cite[:\w]*|py:\w+|doc)\}`[^`]*`", markdown)
+        assert not left, f"{name}: unresolved in JupyterLab: {left[:5]}"
+        own = set(re.findall(r"^\(([\w-]+)\)=", markdown, re.M))
+        refs = [r for r in re.findall(r"\{ref\}`(?:[^`<]*<)?([^`>]+)>?`", markdown) if r not in own]
+        assert not refs, f"{name}: references to labels outside the notebook: {refs[:5]}"
+        equations = set(re.findall(r"\$\$[ \t]*\(([\w-]+)\)", markdown))
+        eqs = [e for e in re.findall(r"\{eq\}`([^`]+)`", markdown) if e not in equations]
+        assert not eqs, f"{name}: {{eq}} references to equations of other chapters: {eqs[:5]}"
+        assert "make lab" not in markdown, f"{name} mentions `make lab`, which it does not have"
+        for number in re.findall(r"\bFigure (\d+)(?! of)", markdown):
+            assert f"**Figure {number}.**" in markdown, f"{name}: Figure {number} has no caption"
+
+
+@needs_chapters
+def test_each_widget_figure_is_shown_once(chapters):
+    widget_chapters = [p.stem for p in CHAPTERS if "lecture_code.widgets" in p.read_text()]
+    assert widget_chapters, "no chapter shows a widget: this test would prove nothing"
+    for name in widget_chapters:
+        cells = chapters[name]["cells"]
+        for i, cell in enumerate(cells[:-1]):
+            if cell["cell_type"] == "code" and re.search(
+                    r"^\s*(em_stepper|gaussian_explorer|difference_explorer)\(", _text(cell), re.M):
+                after = cells[i + 1]
+                assert after["metadata"].get(ROLE_KEY) == "caption", \
+                    f"{name}: the widget's caption is not under it"
+                nxt = cells[i + 2] if i + 2 < len(cells) else {"metadata": {}}
+                assert "figure" not in nxt["metadata"].get("mystnb", {}), \
+                    f"{name}: the widget's figure is drawn a second time after it"
+
+
+def test_the_edition_takes_binders_pins_and_the_book_url():
+    text = runtime_requirements()
+    binder = (ROOT / "binder" / "requirements.txt").read_text(encoding="utf-8")
+    pins = [ln for ln in text.splitlines() if "==" in ln]
+    assert pins and all(ln in binder.splitlines() for ln in pins)
+    assert "jupyterlab-myst" in text.replace("_", "-") and "jupyter-book" not in text
+    assert book_url().startswith("https://") and book_url().endswith("/")
+
+
+def test_the_readme_explains_the_exercises_windows_and_handing_in(tmp_path):
+    src = tmp_path / "ch.ipynb"
+    src.write_text(json.dumps(notebook(GOOD)))
+    build(tmp_path / "s", [src])
+    readme = (tmp_path / "s" / "README.md").read_text(encoding="utf-8")
+    assert "## How the exercises work" in readme and "[TO DO]" in readme
+    assert "py -3.11 -m venv .venv" in readme and ".venv\\Scripts\\python" in readme
+    assert book_url() in readme and "make lab" not in readme and "*Solution*" not in readme
+    assert "lecture_code.exercises.grade" in readme
+
+
 # --- executing the student edition (slow: the notebook stage of `make test`) -------------
 @pytest.fixture(scope="module")
 def edition(tmp_path_factory):
@@ -256,7 +330,7 @@ def test_student_notebook_runs_and_every_checker_says_not_implemented(edition, n
         assert NOT_IMPLEMENTED in shown, (
             f"{name}: the checker cell {_text(cell)!r} did not say {NOT_IMPLEMENTED!r} for the "
             f"unfinished stub; it showed {shown[:300]}")
-        assert "PASS: " not in shown, f"{name}: {_text(cell)!r} passes an unfinished stub: {shown}"
+        assert "[PASS]" not in shown, f"{name}: {_text(cell)!r} passes an unfinished stub: {shown}"
 
 
 

@@ -11,13 +11,23 @@ Each chapter notebook is copied with
 * all outputs and execution counts cleared (and any saved widget state dropped),
 * the sphinx-exercise markers turned into plain Markdown (``### Exercise: Title``), since
   JupyterLab and Colab do not know the ``{exercise-start}`` directive,
-* a first cell that installs ``lecture_code`` when it is missing (in Colab).
+* a first cell that installs ``lecture_code`` when it is missing (in Colab),
+* the hidden cells (tagged ``remove-cell``: the asserts of the book's claims) removed,
+* every figure's caption (kept by the book in cell metadata) shown under it as
+  "**Figure N.** ..."; the static copy of a widget's initial figure dropped (the widget shows
+  it), its caption put under the widget,
+* what JupyterLab's MyST renderer cannot resolve written out: ``{cite}`` as author and year
+  (from references.bib), ``{numref}`` as "Figure N", ``{ref}`` to another chapter as its
+  title and to a page outside the edition as a link into the built book (``course.book_url``
+  in _config.yml), ``{py:...}`` roles as code, ``make lab`` as JupyterLab.
 
 The stubs (``raise NotImplementedError("Exercise: ...")``) and the checker cells stay, so a
 student who runs a chapter top to bottom sees "not implemented yet" under every exercise.
 Beside the notebooks the folder holds what Binder and a local install need: ``lecture_code``
-itself, ``pyproject.toml``, a ``requirements.txt`` with the exact pins of the packages the
-notebooks use (and ``-e .``), ``runtime.txt``, the licences and a README for students.
+itself, ``pyproject.toml``, a ``requirements.txt`` with Binder's lean exact pins
+(binder/requirements.txt, with ``-e .``), ``runtime.txt``, the licences and a README for
+students (how the exercises work, installing on Linux, macOS and Windows, Binder, Colab,
+handing in, the link to the worked solutions).
 
 Before it writes anything the tool checks each chapter's exercises (see
 :func:`exercise_problems`): every exercise has a solution, every cell of a solution is tagged
@@ -41,8 +51,11 @@ MARKER = ".student-edition"   # marks a folder this tool wrote (and may therefor
 SOLUTION_TAG = "solution"
 ROLE_KEY = "student_edition"   # cell metadata key: "setup", "stub" or "checker"
 RUNTIME_PACKAGES = ("numpy", "scipy", "scikit-learn", "matplotlib", "ipywidgets", "ipykernel",
-                    "ipython", "jupyterlab")
+                    "ipython", "jupyterlab", "jupyterlab-myst")
 NOT_IMPLEMENTED = "not implemented yet"   # what a checker prints for an unfinished stub
+HIDDEN_TAG = "remove-cell"   # the book's hidden cells (asserts of its claims): not for students
+WIDGET_CALL = re.compile(r"^\s*(\w+)\s*\(", re.MULTILINE)
+WIDGET_IMPORT = re.compile(r"from\s+lecture_code\.widgets(?:\.\w+)?\s+import\s+(\([^)]*\)|[^\n#]+)")
 
 _FENCE = r"(?P<fence>`{3,}|:{3,})"
 EXERCISE_START = re.compile(_FENCE + r"\{exercise-start\}[ \t]*(?P<title>[^\n]*)\n"
@@ -245,12 +258,19 @@ def _exercise_heading(match: re.Match) -> str:
     return f"### Exercise: {title}\n" if title else "### Exercise\n"
 
 
-def student_notebook(nb: dict, setup_source: str | None = None) -> dict:
+def student_notebook(nb: dict, setup_source: str | None = None,
+                     context: "Context | None" = None, stem: str = "") -> dict:
     """The student version of a notebook (as a dict in nbformat 4 layout); ``nb`` is unchanged.
 
     Raises :class:`StudentEditionError` if :func:`exercise_problems` finds anything. Code
     cells of exercises get the cell metadata ``student_edition: "stub"`` or ``"checker"``;
     ``setup_source``, if given, becomes a first code cell (``student_edition: "setup"``).
+    Cells tagged ``remove-cell`` (the hidden asserts of the book's claims) are dropped. Every
+    figure's caption, which the book keeps in cell metadata, is shown under it as
+    "**Figure N.** ..." (numbered in the notebook); a static figure that repeats the initial
+    state of the widget just before it is dropped and its caption goes under the widget.
+    Markdown is rewritten where JupyterLab's MyST renderer cannot resolve it (see
+    :func:`rewrite_markdown`; ``context`` and ``stem`` say which chapter this is).
 
     >>> nb = {"cells": [{"cell_type": "code", "source": "1 + 1", "metadata": {},
     ...                  "outputs": [{"output_type": "execute_result"}], "execution_count": 3}],
@@ -266,11 +286,14 @@ def student_notebook(nb: dict, setup_source: str | None = None) -> dict:
     roles = {i: "stub" for e in exercises for i in e.stubs}
     roles.update({i: "checker" for e in exercises for i in e.checkers})
     drop = {i for s in solutions for i in s.cells}
+    drop |= {i for i, c in enumerate(cells) if HIDDEN_TAG in _tags(c)}
+    context = context if context is not None else Context()
+    figures = figure_plan(cells, drop)
     out = copy.deepcopy(nb)
     out.get("metadata", {}).pop("widgets", None)
     new_cells = []
     for i, cell in enumerate(copy.deepcopy(cells)):
-        if i in drop:
+        if i in drop or i in figures.replaced:
             continue
         if cell.get("cell_type") == "code":
             cell["outputs"], cell["execution_count"] = [], None
@@ -281,8 +304,15 @@ def student_notebook(nb: dict, setup_source: str | None = None) -> dict:
             text = EXERCISE_END.sub("", text).strip("\n")
             if not text.strip():
                 continue   # an exercise-end cell and nothing else
-            cell["source"] = text
+            cell["source"] = rewrite_markdown(text, stem, figures.numbers, context)
         new_cells.append(cell)
+        if i in figures.captions:
+            number, caption, name = figures.captions[i]
+            new_cells.append({"cell_type": "markdown", "id": f"student-caption-{number}",
+                              "metadata": {ROLE_KEY: "caption"},
+                              "source": f"**Figure {number}.** "
+                                        + rewrite_markdown(caption, stem, figures.numbers,
+                                                           context)})
     if setup_source:
         setup = {"cell_type": "code", "execution_count": None, "outputs": [],
                  "metadata": {ROLE_KEY: "setup"}, "source": setup_source}
@@ -291,6 +321,226 @@ def student_notebook(nb: dict, setup_source: str | None = None) -> dict:
         new_cells.insert(0, setup)
     out["cells"] = new_cells
     return out
+
+
+
+@dataclass
+class FigurePlan:
+    """Where a notebook's figures go in the student edition (see :func:`figure_plan`)."""
+
+    numbers: dict[str, int] = field(default_factory=dict)              # figure name -> N
+    captions: dict[int, tuple[int, str, str]] = field(default_factory=dict)   # cell -> caption
+    replaced: set[int] = field(default_factory=set)   # static copies of a widget's figure
+
+
+def _figure(cell: dict) -> dict | None:
+    fig = cell.get("metadata", {}).get("mystnb", {}).get("figure")
+    return fig if cell.get("cell_type") == "code" and isinstance(fig, dict) else None
+
+
+def figure_plan(cells: list[dict], drop: set[int] = frozenset()) -> FigurePlan:
+    """Number the figures of a notebook and decide where each caption goes.
+
+    A figure cell (``mystnb.figure`` metadata) right after a cell that displays a widget of
+    ``lecture_code.widgets`` draws the widget's initial state a second time: the student
+    edition drops it and puts its caption under the widget, which shows the same figure.
+
+    >>> code = lambda s, **m: {"cell_type": "code", "source": s, "metadata": m}
+    >>> cells = [code("from lecture_code.widgets.em import em_stepper"),
+    ...          code("em_stepper(X, h)"),
+    ...          code("plot(...)", mystnb={"figure": {"caption": "Start.", "name": "fig-a"}})]
+    >>> plan = figure_plan(cells)
+    >>> plan.numbers, plan.captions, plan.replaced
+    ({'fig-a': 1}, {1: (1, 'Start.', 'fig-a')}, {2})
+    """
+    widgets = set()
+    for cell in cells:
+        if cell.get("cell_type") == "code":
+            for names in WIDGET_IMPORT.findall(_source(cell)):
+                widgets |= {n.strip() for n in names.replace("(", "").replace(")", "").split(",")}
+    plan, previous = FigurePlan(), None
+    for i, cell in enumerate(cells):
+        if i in drop or cell.get("cell_type") != "code":
+            continue
+        fig = _figure(cell)
+        if fig and fig.get("caption"):
+            number = len(plan.numbers) + 1
+            plan.numbers[fig.get("name") or f"figure-{number}"] = number
+            shows_widget = previous is not None and any(
+                name in widgets for name in WIDGET_CALL.findall(_source(cells[previous])))
+            if shows_widget and previous not in plan.captions:
+                plan.replaced.add(i)
+                plan.captions[previous] = (number, fig["caption"], fig.get("name", ""))
+            else:
+                plan.captions[i] = (number, fig["caption"], fig.get("name", ""))
+        previous = i
+    return plan
+
+
+@dataclass
+class Context:
+    """What the Markdown rewriting needs to know about the whole book (see :func:`book_context`)."""
+
+    figures: dict[str, tuple[str, int]] = field(default_factory=dict)  # name -> (stem, N)
+    equations: dict[str, tuple[str, int]] = field(default_factory=dict)  # label -> (stem, N)
+    titles: dict[str, str] = field(default_factory=dict)     # notebook stem -> chapter title
+    labels: dict[str, tuple[str, str]] = field(default_factory=dict)   # label -> (page, title)
+    citations: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (names, year)
+    book_url: str = ""
+    in_edition: set[str] = field(default_factory=set)        # stems of the edition's notebooks
+
+
+# Display math in the order jupyterlab-myst numbers it: every $$...$$ block (labelled or not)
+# and every bare amsmath environment.
+DISPLAY_MATH = re.compile(r"\$\$[^$]+\$\$(?:[ \t]*\((?P<label>[\w-]+)\))?"
+                          r"|\\begin\{(?P<env>align|equation|gather|multline)\*?\}.*?\\end\{(?P=env)\*?\}",
+                          re.S)
+ROLE = re.compile(r"\{(?P<role>[\w:]+)\}`(?P<body>[^`]*)`")
+TEXT_TARGET = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$", re.S)
+
+
+def _authors(field_text: str) -> str:
+    names = [n.strip() for n in re.split(r"\s+and\s+", " ".join(field_text.split())) if n.strip()]
+    last = [n.split(",")[0].strip() if "," in n else n.split()[-1] for n in names]
+    if len(last) > 2:
+        return f"{last[0]} et al."
+    return " and ".join(last)
+
+
+def read_bibliography(path: Path) -> dict[str, tuple[str, str]]:
+    """``key -> (authors as in a citation, year)`` from a BibTeX file (authors or editors).
+
+    >>> import tempfile, os
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = Path(d) / "r.bib"
+    ...     _ = p.write_text("@book{k,\\n author = {Doe, Jane and Roe, R.},\\n year = {2001}\\n}")
+    ...     read_bibliography(p)
+    {'k': ('Doe and Roe', '2001')}
+    """
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    entries = {}
+    for m in re.finditer(r"@\w+\s*\{\s*([^,\s]+)\s*,(.*?)\n\}", text, re.S):
+        body = m.group(2)
+        who = re.search(r"\b(?:author|editor)\s*=\s*\{(.*?)\}\s*,?\s*\n", body, re.S)
+        year = re.search(r"\byear\s*=\s*\{?(\d{4})", body)
+        entries[m.group(1)] = (_authors(who.group(1)) if who else m.group(1),
+                               year.group(1) if year else "n.d.")
+    return entries
+
+
+def book_url(root: Path = ROOT) -> str:
+    """``course.book_url`` of _config.yml: the address of the built book (set there only)."""
+    text = (root / "_config.yml").read_text(encoding="utf-8")
+    block = re.search(r"^course:\s*\n((?:[ \t]+.*\n?)+)", text, re.MULTILINE)
+    url = block and re.search(r"^\s+book_url:\s*[\"']?([^\s\"'#]+)", block.group(1), re.MULTILINE)
+    if not url:
+        raise StudentEditionError(f"{root / '_config.yml'} has no course.book_url: set it to the "
+                                  "address of the built book (the student edition links there).")
+    return url.group(1).rstrip("/") + "/"
+
+
+def book_context(root: Path = ROOT, notebooks: list[Path] | None = None) -> Context:
+    """Figures, chapter titles, labels and citations of the whole book, for the rewriting."""
+    ctx = Context(citations=read_bibliography(root / "references.bib"), book_url=book_url(root))
+    pages = sorted((root / "book").glob("*.ipynb")) + sorted((root / "book").glob("*.md"))
+    for page in pages:
+        stem = page.stem
+        if page.suffix == ".ipynb":
+            cells = json.loads(page.read_text(encoding="utf-8")).get("cells", [])
+            texts = [_source(c) for c in cells if c.get("cell_type") == "markdown"]
+            drop = {i for i, c in enumerate(cells) if HIDDEN_TAG in _tags(c)}
+            drop |= {i for sol in scan_exercises(cells)[1] for i in sol.cells}
+            for name, number in figure_plan(cells, drop).numbers.items():
+                ctx.figures[name] = (stem, number)
+            shown = "\n".join(_source(c) for i, c in enumerate(cells)
+                              if i not in drop and c.get("cell_type") == "markdown")
+            for number, m in enumerate(DISPLAY_MATH.finditer(shown), start=1):
+                if m.group("label"):
+                    ctx.equations[m.group("label")] = (stem, number)
+        else:
+            texts = [page.read_text(encoding="utf-8")]
+        title = next((m.group(1).strip() for t in texts
+                      for m in [re.search(r"^# (.+)$", t, re.M)] if m), stem)
+        ctx.titles[stem] = title
+        for t in texts:
+            for label in re.findall(r"^\(([\w-]+)\)=\s*$", t, re.M):
+                heading = re.search(r"^\(" + re.escape(label) + r"\)=\s*\n#+ (.+)$", t, re.M)
+                ctx.labels[label] = (stem, heading.group(1).strip() if heading else title)
+    ctx.in_edition = {Path(p).stem for p in (notebooks if notebooks is not None
+                                             else (root / "book").glob("*.ipynb"))}
+    return ctx
+
+
+def rewrite_markdown(text: str, stem: str, numbers: dict[str, int], ctx: Context) -> str:
+    """Markdown of the book rewritten for JupyterLab where its MyST renderer cannot resolve it.
+
+    ``{numref}`` to a figure becomes "Figure N" (the numbers the edition prints under the
+    figures; "Figure N of *Chapter*" for another chapter); ``{cite}`` becomes author–year text
+    from references.bib; ``{ref}`` to another chapter becomes its title, to a page that is
+    not in the edition a link into the built book; ``{py:...}`` roles become code; mentions of
+    ``make lab`` (the book repository's command) become JupyterLab. Everything else
+    (equations, ``{eq}`` within the notebook, admonitions, labels) is left to jupyterlab-myst;
+    ``{eq}`` to another chapter becomes "equation (N) of *Chapter*".
+
+    >>> ctx = Context(citations={"k": ("Doe and Roe", "2001")}, titles={"02_x": "Dual numbers"},
+    ...               labels={"ch-x": ("02_x", "Dual numbers")}, figures={"fig-b": ("02_x", 3)},
+    ...               in_edition={"02_x"})
+    >>> rewrite_markdown("See {numref}`fig-a`, {numref}`fig-b` and {cite}`k`.", "01_y",
+    ...                  {"fig-a": 2}, ctx)
+    'See Figure 2, Figure 3 of *Dual numbers* and (Doe and Roe, 2001).'
+    >>> rewrite_markdown("{ref}`ch-x` uses {py:func}`~lecture_code.autodiff.derivative`.",
+    ...                  "01_y", {}, ctx)
+    '*Dual numbers* uses `derivative`.'
+    """
+    def figure(label: str) -> str | None:
+        if label in numbers:
+            return str(numbers[label])
+        if label in ctx.figures:
+            other, n = ctx.figures[label]
+            return f"{n} of *{ctx.titles.get(other, other)}*"
+        return None
+
+    def replace(m: re.Match) -> str:
+        role, body = m.group("role"), m.group("body")
+        explicit = TEXT_TARGET.match(body)
+        text, target = (explicit.group("text"), explicit.group("target").strip()) if explicit \
+            else (None, body.strip())
+        if role == "numref":
+            n = figure(target)
+            if n is None:
+                return m.group(0)
+            return text.replace("%s", n).replace("{number}", n) if text else f"Figure {n}"
+        if role.startswith("cite"):
+            refs = [ctx.citations.get(k.strip(), (k.strip(), "n.d.")) for k in target.split(",")]
+            if role in ("cite:t", "cite:ts"):
+                return "; ".join(f"{who} ({year})" for who, year in refs)
+            return "(" + "; ".join(f"{who}, {year}" for who, year in refs) + ")"
+        if role == "ref":
+            page, title = ctx.labels.get(target, (None, None))
+            if page is None:
+                return m.group(0)
+            if page == stem:
+                return m.group(0)   # inside this notebook: jupyterlab-myst resolves it
+            shown = text or title
+            if page in ctx.in_edition:
+                return f"*{shown}*"
+            anchor = "" if ctx.titles.get(page) == title else f"#{target}"
+            return f"[{shown}]({ctx.book_url}book/{page}.html{anchor})"
+        if role == "eq":
+            other, n = ctx.equations.get(target, (stem, 0))
+            if other == stem:
+                return m.group(0)   # an equation of this notebook: jupyterlab-myst numbers it
+            return f"equation ({n}) of *{ctx.titles.get(other, other)}*"
+        if role.startswith("py:"):
+            name = target.lstrip("~")
+            shown = text or (name.split(".")[-1] if target.startswith("~") else name)
+            return f"`{shown}`"
+        return m.group(0)
+
+    text = ROLE.sub(replace, text)
+    text = re.sub(r"locally with `make lab`,? or (?:on|in) Binder", "here in JupyterLab, or in "
+                  "Binder", text)
+    return text.replace("`make lab`", "JupyterLab")
 
 
 def repository_url(root: Path = ROOT) -> str:
@@ -316,60 +566,88 @@ def setup_cell_source(url: str) -> str:
 
 
 def runtime_requirements(root: Path = ROOT) -> str:
-    """requirements.txt of the student edition: the book's exact pins of what notebooks use."""
-    pins = {}
-    for line in (root / "requirements.txt").read_text(encoding="utf-8").splitlines():
-        m = re.match(r"^\s*([A-Za-z0-9_.-]+)\s*==\s*(\S+)", line)
-        if m:
-            pins[m.group(1).lower()] = line.strip()
+    """requirements.txt of the student edition: Binder's lean exact pins (binder/requirements.txt).
+
+    Only what reading and running the chapters needs (no book build or test stack); the
+    packages of ``RUNTIME_PACKAGES`` must be among them.
+    """
+    source = root / "binder" / "requirements.txt"
+    if not source.exists():
+        raise StudentEditionError(f"{source} is missing: the student edition copies Binder's "
+                                  "pins from it.")
+    lines = [ln.strip() for ln in source.read_text(encoding="utf-8").splitlines()]
+    pins = {m.group(1).lower().replace("_", "-"): ln for ln in lines
+            if (m := re.match(r"^([A-Za-z0-9_.-]+)==\S+$", ln))}
     missing = [p for p in RUNTIME_PACKAGES if p not in pins]
     if missing:
-        raise StudentEditionError(f"requirements.txt has no exact pin for {', '.join(missing)}: "
-                                  "the student edition copies those pins.")
-    lines = ["# The student edition's environment (Binder, or `pip install -r requirements.txt`):",
-             "# the exact versions the book was built with, and lecture_code from this folder."]
-    lines += [pins[p] for p in RUNTIME_PACKAGES] + ["-e ."]
-    return "\n".join(lines) + "\n"
+        raise StudentEditionError(f"binder/requirements.txt has no exact pin for "
+                                  f"{', '.join(missing)}: the student edition needs them.")
+    header = ["# The student edition's environment (Binder, or `pip install -r requirements.txt`):",
+              "# the exact versions the book was built with, only what the chapters need, and",
+              "# lecture_code from this folder."]
+    return "\n".join(header + [ln for ln in lines if ln and not ln.startswith("#")]) + "\n"
 
 
-def student_readme(url: str, notebooks: list[str]) -> str:
+def exercises_section(root: Path = ROOT) -> str:
+    """The preface's section *How the exercises work*, as plain Markdown."""
+    text = (root / "book" / "intro.md").read_text(encoding="utf-8")
+    m = re.search(r"^## How the exercises work\s*\n(.*?)(?=^## )", text, re.S | re.M)
+    if not m:
+        raise StudentEditionError("book/intro.md has no section '## How the exercises work': "
+                                  "the student edition's README copies it.")
+    body = m.group(1).strip()
+    # The book folds a solution under each exercise; this edition has none (the README says
+    # where they are).
+    body = re.sub(r"\s*Each\s+exercise\s+has\s+a\s+worked\s+solution.*?try\s+first\.", "", body,
+                  flags=re.S)
+    return re.sub(r"\{ref\}`[^`]*`", "the book", body)
+
+
+def student_readme(url: str, notebooks: list[str], solutions_url: str = "",
+                   exercises: str = "") -> str:
     """The README of the student edition."""
     listing = "\n".join(f"- `{name}`" for name in notebooks) or "- (no chapters yet)"
+    solutions_url = solutions_url or url
     return f"""# Autodiff and Clustering Redux: student edition
 
 These are the chapters of the course book *Autodiff and Clustering Redux* as Jupyter
 notebooks, with the solutions of the exercises removed. Everything else is there: the text,
 the code, the figures (run the cells to draw them) and, for every exercise, a *stub* to
-complete and a *checker* cell that tests it.
+complete and a *checker* cell that tests it. The worked solutions are in the book itself:
+<{solutions_url}>.
 
 ## How the exercises work
 
-An exercise gives you a function whose body is `raise NotImplementedError("Exercise: ...")`.
-Replace that line with your code, run the cell, then run the checker cell below it (for
-example `check_dual_tan(dual_tan)`). The checker runs your function on a few inputs and
-answers at once:
+{exercises}
 
-- *PASS* when every case passes;
-- *NOT YET: not implemented yet* while the stub is unchanged;
-- *FAIL* otherwise, naming the input that failed, what was expected and what your code
-  returned (or which exception it raised, and on which line), with a hint.
-
-A checker never crashes because of your code, so run it as often as you like. Run each
-chapter from the top (*Run → Run All Cells* works: unfinished exercises just say *not
-implemented yet*). The worked solutions are in the book itself: {url}
+Run each chapter from the top (*Run → Run All Cells* works: unfinished exercises just say
+*not implemented yet*). In this edition the solutions are not folded under the exercises;
+look them up in the book (<{solutions_url}>) once you have tried.
 
 ## Opening the notebooks
 
-**On your computer.** With Python 3.11, in this folder:
+**On your computer.** Install Python 3.11, then, in this folder:
 
-```bash
-python3 -m venv .venv
-.venv/bin/python -m pip install -r requirements.txt
-.venv/bin/jupyter lab
-```
+- Linux and macOS:
 
-`requirements.txt` pins the versions the book was built with and installs `lecture_code`,
-the book's package, from the `lecture_code/` folder here.
+  ```bash
+  python3 -m venv .venv
+  .venv/bin/python -m pip install -r requirements.txt
+  .venv/bin/jupyter lab
+  ```
+
+- Windows (Command Prompt or PowerShell):
+
+  ```bat
+  py -3.11 -m venv .venv
+  .venv\\Scripts\\python -m pip install -r requirements.txt
+  .venv\\Scripts\\jupyter lab
+  ```
+
+`requirements.txt` pins the versions the book was built with (only what the chapters need,
+with `jupyterlab-myst`, which renders the chapters' equations, cross-references and boxes in
+JupyterLab) and installs `lecture_code`, the book's package, from the `lecture_code/` folder
+here.
 
 **In Binder.** Put this folder in a public Git repository and open it at
 <https://mybinder.org>: Binder reads `requirements.txt` and `runtime.txt` and starts
@@ -384,7 +662,22 @@ to running
 ```
 
 Run that cell first (it takes a few seconds, and does nothing where `lecture_code` is
-already installed).
+already installed). Colab shows the chapters' MyST markup (labels, cross-references) as plain
+text.
+
+## Handing in
+
+Save the notebook with your answers and hand it in under its chapter's name (for example
+`11_em.ipynb`, or `yourname-11_em.ipynb`). Your instructor grades it with
+
+```bash
+python -m lecture_code.exercises.grade SUBMISSIONS_FOLDER > grades.csv
+```
+
+which runs the notebook from the top in a fresh kernel and runs the same checkers you see
+here: what the checkers say in your notebook is what the grade says. Make sure the notebook
+runs from the top (*Kernel → Restart Kernel and Run All Cells*) before you hand it in; a
+cell that never finishes stops the notebook at the time limit.
 
 ## Contents
 
@@ -405,6 +698,7 @@ def build(out: Path = DEFAULT_OUT, notebooks: list[Path] | None = None,
     out = Path(out)
     notebooks = sorted((root / "book").glob("*.ipynb")) if notebooks is None else list(notebooks)
     url = repository_url(root)
+    context = book_context(root, notebooks)
     problems, converted = [], []
     for path in notebooks:
         try:
@@ -413,7 +707,8 @@ def build(out: Path = DEFAULT_OUT, notebooks: list[Path] | None = None,
             problems.append(f"{path}: cannot be read as a notebook ({exc}).")
             continue
         try:
-            converted.append((Path(path).name, student_notebook(nb, setup_cell_source(url))))
+            converted.append((Path(path).name, student_notebook(
+                nb, setup_cell_source(url), context=context, stem=Path(path).stem)))
         except StudentEditionError as exc:
             problems += [f"{Path(path).name}: {line}" for line in str(exc).splitlines()]
     if problems:
@@ -432,7 +727,8 @@ def build(out: Path = DEFAULT_OUT, notebooks: list[Path] | None = None,
         (out / name).write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n",
                                 encoding="utf-8")
         written.append(out / name)
-    (out / "README.md").write_text(student_readme(url, [n for n, _ in converted]),
+    (out / "README.md").write_text(student_readme(url, [n for n, _ in converted],
+                                                  context.book_url, exercises_section(root)),
                                    encoding="utf-8")
     (out / "requirements.txt").write_text(requirements, encoding="utf-8")
     for name in ("pyproject.toml", "runtime.txt", "LICENSE", "LICENSE-TEXT"):

@@ -18,11 +18,11 @@ Example
 >>> bool(result)
 True
 >>> print(result)
-PASS: square: all 2 cases pass.
+[PASS] square: all 2 cases pass.
 >>> def stub(x):
 ...     raise NotImplementedError("Exercise: write square")
 >>> print(check(stub, [Case((3,), 9)], name="square"))
-NOT YET: square: not implemented yet (Exercise: write square). Replace the `raise NotImplementedError(...)` line with your code and run the cell again.
+[TO DO] square: not implemented yet (Exercise: write square). Replace the `raise NotImplementedError(...)` line with your code and run the cell again.
 """
 from __future__ import annotations
 
@@ -40,6 +40,8 @@ import numpy as np
 __all__ = ["Case", "CaseOutcome", "CheckResult", "as_float_array", "check", "compare_values"]
 
 PASS, FAIL, ERROR, TODO = "pass", "fail", "error", "todo"
+# Plain-text markers at the start of a report (emoji render as empty boxes without an emoji font).
+MARK_PASS, MARK_TODO, MARK_FAIL = "[PASS]", "[TO DO]", "[FAIL]"
 _MAX_SHOWN = 3  # failing cases listed in a report; the rest are counted
 
 _short = reprlib.Repr()
@@ -132,8 +134,8 @@ class CheckResult:
     >>> bool(r), len(r.failures)
     (False, 1)
     >>> print(r)
-    FAIL: abs: 1 of 2 cases fails.
-      • x = 2: returned 2, expected 3.
+    [FAIL] abs: 1 of 2 cases fails.
+      - x = 2: returned 2, expected 3.
     """
 
     def __init__(self, name: str, outcomes: Sequence[CaseOutcome], hint: str | None = None):
@@ -157,17 +159,17 @@ class CheckResult:
     def _lines(self, bullet: str, code: Callable[[str], str]) -> list[str]:
         n = len(self.outcomes)
         if not self.outcomes:
-            return [f"FAIL: {self.name}: the checker has no cases (this is a bug in the checker)."]
+            return [f"{MARK_FAIL} {self.name}: the checker has no cases (this is a bug in the checker)."]
         if self.passed:
-            return [f"PASS: {self.name}: " + (f"all {n} cases pass." if n > 1 else "the case passes.")]
+            return [f"{MARK_PASS} {self.name}: " + (f"all {n} cases pass." if n > 1 else "the case passes.")]
         todo = [o for o in self.outcomes if o.status == TODO]
         if todo:
-            return [f"NOT YET: {self.name}: not implemented yet ({todo[0].message}). Replace the "
+            return [f"{MARK_TODO} {self.name}: not implemented yet ({todo[0].message}). Replace the "
                     f"{code('raise NotImplementedError(...)')} line with your code and run "
                     "the cell again."]
         failures = self.failures
         verb = "fails" if len(failures) == 1 else "fail"
-        lines = [f"FAIL: {self.name}: {len(failures)} of {n} case{'s' if n != 1 else ''} {verb}."]
+        lines = [f"{MARK_FAIL} {self.name}: {len(failures)} of {n} case{'s' if n != 1 else ''} {verb}."]
         hints_shown = set()
         for o in failures[:_MAX_SHOWN]:
             lines.append(f"{bullet}{o.label}: {o.message}")
@@ -184,7 +186,7 @@ class CheckResult:
         return lines
 
     def __str__(self) -> str:
-        return "\n".join(self._lines("  • ", lambda s: f"`{s}`"))
+        return "\n".join(self._lines("  - ", lambda s: f"`{s}`"))
 
     def __repr__(self) -> str:
         return str(self)
@@ -357,8 +359,8 @@ def check(student_fn: Callable, cases: Sequence[Case], *, name: str | None = Non
     >>> check(lambda x: x ** 2, [Case((3.0,), None)], reference=lambda x: x * x).passed
     True
     >>> print(check(lambda x: [x], [Case((1.0,), 1.0, label="x = 1")], name="f"))
-    FAIL: f: 1 of 1 case fails.
-      • x = 1: the result should be a single number, got an array of shape (1,).
+    [FAIL] f: 1 of 1 case fails.
+      - x = 1: the result should be a single number, got an array of shape (1,).
     """
     if not callable(student_fn):
         raise TypeError(f"check() needs the function to test, got {type(student_fn).__name__}: "

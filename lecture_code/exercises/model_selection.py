@@ -103,12 +103,13 @@ def check_n_parameters(n_parameters):
     Introduced in the chapter *Mixtures in practice with scikit-learn*. The expected count is
     the one the library's BIC uses (recovered from ``bic`` and ``score`` of a fitted model).
 
+    A wrong attempt and the feedback it gets (the first lines):
+
     >>> def n_parameters(K, D, covariance_type):
-    ...     cov = {"full": K * D * (D + 1) // 2, "tied": D * (D + 1) // 2,
-    ...            "diag": K * D, "spherical": K}[covariance_type]
-    ...     return cov + K * D + K - 1
-    >>> bool(check_n_parameters(n_parameters))
-    True
+    ...     return K * D * D
+    >>> print(check_n_parameters(n_parameters))  # doctest: +ELLIPSIS
+    [FAIL] n_parameters: 8 of 9 cases fail.
+      - K = 2, D = 2, covariance_type = 'full': returned 8, expected 11....
     """
     cases = [Case((K, D, ct), _library_n_parameters(K, D, ct),
                   label=f"K = {K}, D = {D}, covariance_type = {ct!r}")
@@ -177,8 +178,13 @@ def check_bic_by_hand(bic_by_hand):
     Introduced in the chapter *Mixtures in practice with scikit-learn*. ``model`` is a fitted
     Gaussian mixture (scikit-learn's API: ``score``, ``means_``, ``covariance_type``).
 
-    >>> bool(check_bic_by_hand(lambda model, X: model.bic(X)))
-    True
+    A wrong attempt and the feedback it gets (the first lines):
+
+    >>> def bic_by_hand(model, X):
+    ...     return -2 * model.score(X)
+    >>> print(check_bic_by_hand(bic_by_hand))  # doctest: +ELLIPSIS
+    [FAIL] bic_by_hand: 4 of 4 cases fail.
+      - Old Faithful, K = 2, full: returned 8.310765189480124, expected 2322.1919542678497....
     """
     cases = [Case((gm, X), gm.bic(X), label=label) for gm, X, label in _bic_models()]
     return check(bic_by_hand, cases, name="bic_by_hand", rtol=1e-9, atol=1e-6,
@@ -274,12 +280,13 @@ def check_select_k(select_k):
     random_state=0)`` (scikit-learn's or the book's), records its BIC, and returns the K with
     the lowest BIC together with the list of BIC values (the numerical justification).
 
-    >>> from lecture_code.mixture import GaussianMixture
+    A wrong attempt and the feedback it gets (the first lines):
+
     >>> def select_k(X, k_values):
-    ...     bics = [GaussianMixture(k, n_init=2, random_state=0).fit(X).bic(X) for k in k_values]
-    ...     return int(k_values[int(np.argmin(bics))]), bics
-    >>> bool(check_select_k(select_k))
-    True
+    ...     return k_values[0], []
+    >>> print(check_select_k(select_k))  # doctest: +ELLIPSIS
+    [FAIL] select_k: 3 of 3 cases fail.
+      - 300 points in 2-D from 3 clusters: bics should hold one BIC per candidate K (6 values for k_values = [1, 2, 3, 4, 5, 6]), got shape (0,)....
     """
     cases = []
     for seed, K, D, label in _SELECT_CASES:

@@ -20,9 +20,9 @@ from __future__ import annotations
 from typing import Callable
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 
 from lecture_code.plotting.autodiff import plot_difference_explorer
+from lecture_code.widgets._figure import image_interactive
 
 __all__ = ["difference_explorer"]
 
@@ -65,11 +65,10 @@ def difference_explorer(f: Callable = _cube, fprime: Callable = _cube_slope, *,
                          f"{log10_h}.")
 
     def draw(x, log10_h):
-        plot_difference_explorer(f, x, 10.0 ** log10_h, df=fprime(x))
-        plt.show()
+        return plot_difference_explorer(f, x, 10.0 ** log10_h, df=fprime(x))
 
     style = {"description_width": "initial"}
-    return widgets.interactive(
+    return image_interactive(
         draw,
         x=widgets.FloatSlider(value=x, min=lo, max=hi, step=0.05, description="x",
                               style=style, continuous_update=False),

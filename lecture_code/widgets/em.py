@@ -24,6 +24,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 
 from lecture_code.plotting.em import plot_em_iteration
+from lecture_code.widgets._figure import image_interactive
 
 __all__ = ["em_stepper"]
 
@@ -34,8 +35,9 @@ def em_stepper(X, history, *, iteration: int = 0, covariance_type: str = "full",
 
     Introduced in the chapter *The EM algorithm*. ``history`` is the ``history_`` of a
     ``GaussianMixture`` fitted with ``keep_history=True`` (or any list of such states),
-    ``covariance_type`` the model's. Returns an ``ipywidgets.interactive``: display it in a
-    notebook (the last expression of a cell).
+    ``covariance_type`` the model's. Returns an ``ipywidgets.interactive`` whose figure is a PNG image (safe to execute
+    headless, see :mod:`lecture_code.widgets._figure`): display it in a notebook (the last
+    expression of a cell).
 
     >>> import contextlib, io, matplotlib; matplotlib.use("Agg")
     >>> import numpy as np
@@ -59,9 +61,9 @@ def em_stepper(X, history, *, iteration: int = 0, covariance_type: str = "full",
         fig, axes = plt.subplots(1, 2, figsize=figsize, constrained_layout=True)
         plot_em_iteration(axes, X, history, iteration, covariance_type=covariance_type,
                           xlabel=xlabel, ylabel=ylabel)
-        plt.show()
+        return fig
 
-    return widgets.interactive(
+    return image_interactive(
         draw,
         iteration=widgets.IntSlider(value=int(iteration), min=0, max=len(history) - 1, step=1,
                                     description="iteration",

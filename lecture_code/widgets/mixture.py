@@ -25,6 +25,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 
 from lecture_code.plotting.mixture import plot_gaussian_2d
+from lecture_code.widgets._figure import image_interactive
 
 __all__ = ["gaussian_explorer"]
 
@@ -55,10 +56,10 @@ def gaussian_explorer(sigma1: float = 1.5, sigma2: float = 0.7, rho: float = 0.6
     def draw(sigma1, sigma2, rho):
         fig, ax = plt.subplots(figsize=(5, 5))
         plot_gaussian_2d(ax, sigma1, sigma2, rho, lim=lim)
-        plt.show()
+        return fig
 
     style = {"description_width": "initial"}
-    return widgets.interactive(
+    return image_interactive(
         draw,
         sigma1=widgets.FloatSlider(value=sigma1, min=0.2, max=2.5, step=0.05,
                                    description="sigma1", style=style),
