@@ -42,6 +42,8 @@ EXERCISES = {
     '05_forward_reverse': [
         ('ex-adjoint-sweep', 'A reverse sweep by hand',
          'lecture_code.exercises.autodiff_modes', 'check_adjoint_sweep', 'adjoint_sweep'),
+        ('ex-build-backward', 'Build your own reverse mode',
+         'lecture_code.exercises.autodiff_modes', 'check_backward', 'backward'),
         ('ex-softmax-vjp', 'A VJP rule for softmax',
          'lecture_code.exercises.autodiff_modes', 'check_softmax_vjp', 'softmax_vjp'),
         ('ex-matvec-vjp', 'The VJP of a matrix-vector product',
