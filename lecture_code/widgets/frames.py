@@ -186,6 +186,8 @@ class FrameExplorer:
                 f'data-readouts="{html.escape(json.dumps(readouts))}">'
                 f'<output class="slider-frames-readout" for="{uid}-{k}">'
                 f'{html.escape(readouts[start[k]])}</output>')
+        these, they = (("the sliders step", "they take") if len(self.sliders) > 1 else
+                       ("the slider steps", "it takes"))
         data = json.dumps({"strides": strides, "frames": uris, "alts": alts})
         return (
             f'<div class="slider-frames" id="{uid}">'
@@ -194,9 +196,9 @@ class FrameExplorer:
             f'alt="{html.escape(alts[first], quote=True)}">'
             f'<script type="application/json" class="slider-frames-data">'
             f'{data.replace("</", "<" + chr(92) + "/")}</script>'
-            f'<p class="slider-frames-note">In this page the sliders step through '
-            f'{len(frames)} pre-rendered states; in a running notebook (JupyterLab or '
-            f'Binder) they take any value.</p></div>')
+            f'<p class="slider-frames-note">In this page {these} through {len(frames)} '
+            f'pre-rendered states; in a running notebook (JupyterLab or Binder) {they} any '
+            f'value.</p></div>')
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         bundle = dict(self.widget._repr_mimebundle_())
