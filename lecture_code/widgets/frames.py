@@ -5,12 +5,15 @@ every explorer of the book): :class:`FrameExplorer` wraps a drawing function and
 sliders. Displayed in a notebook it offers two representations of itself:
 
 * ``application/vnd.jupyter.widget-view+json``: the live ``ipywidgets.interactive``, which
-  JupyterLab, Binder and Colab prefer (their widget renderer outranks HTML) and which
-  redraws the figure for any slider value;
+  redraws the figure for any slider value. JupyterLab (also on Binder) shows it rather than
+  the HTML: ``@jupyter-widgets/jupyterlab-manager`` registers its renderer with rank -10,
+  and JupyterLab's HTML renderer has rank 50 (``@jupyterlab/rendermime``; the lowest rank
+  wins);
 * ``text/html``: the same sliders as native ``<input type="range">`` elements over a grid
   of frames pre-rendered as PNG images when the notebook runs, plus the alt text of each
   frame. The book's HTML build uses this one (``nb_mime_priority_overrides`` in
-  ``_config.yml`` drops the widget view), and ``book/_static/slider-frames.js`` swaps the
+  ``_config.yml`` gives the widget view the priority ``null``, which myst-nb's
+  ``get_mime_priority`` drops from the list it picks from), and ``book/_static/slider-frames.js`` swaps the
   image when a slider moves, so the explorer works in the static, offline page.
 
 The static grid is the product of the values given for each slider (at most
