@@ -23,6 +23,7 @@ browser tests (Debian's ``chromium``, driven by Playwright from requirements-dev
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import json
 import http.server
@@ -196,17 +197,27 @@ def pdf_texts(pdf: Path) -> list[str]:
     return [page.extract_text() or "" for page in PdfReader(pdf).pages]
 
 
-def make_pdf(html: Path, out: Path, *, toc_root: Path = ROOT) -> dict:
+def make_pdf(html: Path, out: Path, *, toc_root: Path = ROOT, browser=None) -> dict:
     """Print the built book at ``html`` into the PDF ``out``, the pages of
-    ``toc_root/_toc.yml`` in order; returns the pages, their titles and start pages."""
-    from playwright.sync_api import sync_playwright
-
+    ``toc_root/_toc.yml`` in order; returns the pages, their titles and start pages.
+    ``browser`` is a running Playwright Chromium (the browser tests'); by default Chromium
+    is started for the job."""
     if not (html / "index.html").is_file():
         raise SystemExit(f"{html / 'index.html'} does not exist: build the book first "
                          "(`make book`).")
     if not Path(CHROMIUM).is_file():
         raise SystemExit(f"No Chromium at {CHROMIUM}: `apt-get install -y chromium`, or set "
                          "CHROMIUM=/path/to/chromium.")
+    if browser is None:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                return make_pdf(html, out, toc_root=toc_root, browser=chromium)
+            finally:
+                chromium.close()
+
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     pages = toc_files(toc_root)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -216,9 +227,8 @@ def make_pdf(html: Path, out: Path, *, toc_root: Path = ROOT) -> dict:
     thread.start()
     origin = f"http://127.0.0.1:{httpd.server_address[1]}"
     try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1000, "height": 1400})
+        with contextlib.closing(browser.new_page(viewport={"width": 1000, "height": 1400})) \
+                as page:
             page.set_default_timeout(TIMEOUT_MS)
             base = None
             for name in pages:
@@ -249,7 +259,6 @@ def make_pdf(html: Path, out: Path, *, toc_root: Path = ROOT) -> dict:
             numbers = start_pages(pdf_texts(out), result["titles"])
             page.evaluate(SET_PAGES_JS, numbers)
             page.pdf(path=str(out), **options)
-            browser.close()
     finally:
         httpd.shutdown()
         httpd.server_close()

@@ -26,7 +26,7 @@ HIDDEN = {"remove-cell", "remove_cell", "remove-input", "remove_input"}
 
 
 @pytest.fixture(scope="module")
-def book_pdf():
+def book_pdf(browser):
     html = html_root()
     if not (html / "index.html").is_file():
         pytest.fail(f"{html / 'index.html'} does not exist: build the book first.")
@@ -34,7 +34,7 @@ def book_pdf():
     if (not pdf.is_file() or not pdf.with_suffix(".json").is_file()
             or pdf.stat().st_mtime < (html / "index.html").stat().st_mtime):
         toc = Path(os.environ.get("BOOK_TOC", ROOT / "_toc.yml"))
-        make_pdf(html, pdf, toc_root=toc.parent)
+        make_pdf(html, pdf, toc_root=toc.parent, browser=browser)
     return pdf, pdf_texts(pdf)
 
 
