@@ -92,4 +92,5 @@ def gaussian_explorer(sigma1: float = 1.5, sigma2: float = 0.7, rho: float = 0.6
     }
     frames = {"sigma1": _with(STATIC_SIGMAS, sigma1), "sigma2": _with(STATIC_SIGMAS, sigma2),
               "rho": _with(STATIC_RHOS, rho)}
-    return FrameExplorer(draw, sliders, frames, alt=alt)
+    # 100 dpi: the 5-inch square figure is shown at 500 px, its labels at about 9 px or more.
+    return FrameExplorer(draw, sliders, frames, alt=alt, dpi=100)
