@@ -5,6 +5,7 @@
 #   make lab     JupyterLab on book/, for working through the chapters locally
 #   make bench   the benchmarks (installs the optional autograd and jax first)
 #   make student the student edition (solutions removed) in _build/student, see its README
+#   make pdf     the whole book as one PDF, _build/pdf/book.pdf (after make book; Chromium)
 #   make clean   remove build products and caches (keeps .venv)
 #
 # Every target sets itself up: it creates .venv with `python3 -m venv` if it is missing and
@@ -31,10 +32,10 @@ export OPENBLAS_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help venv book test test-unit test-notebooks test-book test-browser lab bench student clean
+.PHONY: help venv book pdf test test-unit test-notebooks test-book test-browser lab bench student clean
 
 help:
-	@sed -n '3,9p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,10p' Makefile | sed 's/^# \{0,1\}//'
 
 # --- environment ------------------------------------------------------------------------
 $(BIN)/python:
@@ -53,6 +54,13 @@ book: $(STAMP)
 	@echo
 	@echo "The book is built. Open it in a browser:"
 	@echo "    file://$(CURDIR)/_build/html/index.html"
+
+# The whole book as one PDF, printed from _build/html by headless Chromium (the browser of the
+# browser tests) with book/_static/print.css: a contents page, page numbers, code wrapped,
+# solutions in place. Builds the HTML first if it is missing; nothing is executed again.
+pdf: $(DEV_STAMP)
+	@test -f _build/html/index.html || $(MAKE) book
+	$(BIN)/python tools/make_pdf.py --html _build/html --out _build/pdf/book.pdf
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab book/

@@ -182,8 +182,9 @@ def test_gaussian_explorer_widget():
 
     with contextlib.redirect_stdout(io.StringIO()):
         w = gaussian_explorer(sigma1=1.0, sigma2=0.5, rho=-0.3)
-        sliders = {c.description: c for c in w.children if hasattr(c, "value")}
+        sliders = {c.description: c for c in w.widget.children if hasattr(c, "value")}
         assert sliders["rho"].value == -0.3
+        assert -0.3 in w.values["rho"] and 1.0 in w.values["sigma1"]   # the static grid
         assert sliders["rho"].min == -0.95 and sliders["rho"].max == 0.95
         sliders["rho"].value = 0.5  # redraws without error
     plt.close("all")

@@ -11,7 +11,7 @@ import pytest  # noqa: E402
 
 from lecture_code.datasets import load_faithful  # noqa: E402
 from lecture_code.mixture import GaussianMixture  # noqa: E402
-from lecture_code.widgets.em import em_stepper  # noqa: E402
+from lecture_code.widgets.em import em_stepper, static_iterations  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -31,13 +31,15 @@ def _quiet(fn, *args, **kwargs):
 def test_slider_spans_the_history_and_redraws(fitted):
     X, gm = fitted
     w = _quiet(em_stepper, X, gm.history_, iteration=1)
-    slider = w.children[0]
+    slider = w.widget.children[0]
     assert (slider.min, slider.max, slider.value) == (0, len(gm.history_) - 1, 1)
     assert slider.description == "iteration"
+    assert w.values["iteration"] == static_iterations(len(gm.history_))
+    assert "iteration 1 of" in w.alt(iteration=1)
     for value in (0, slider.max):
         with contextlib.redirect_stdout(io.StringIO()):
             slider.value = value
-        assert w.kwargs["iteration"] == value
+        assert w.widget.kwargs["iteration"] == value
         plt.close("all")
 
 
@@ -55,3 +57,11 @@ def test_short_history_is_explained(fitted):
     X, gm = fitted
     with pytest.raises(ValueError, match="at least two states"):
         em_stepper(X, gm.history_[:1])
+
+
+@pytest.mark.parametrize("n_states", [2, 16, 17, 41, 300])
+def test_static_iterations_start_dense_and_end_at_the_last(n_states):
+    its = static_iterations(n_states)
+    assert its[0] == 0 and its[-1] == n_states - 1 and len(its) == min(n_states, 16)
+    assert its == sorted(set(its))
+    assert its[:8] == list(range(min(n_states, 8)))

@@ -6,21 +6,18 @@ failed request or request to the internet; its math is typeset by the local Math
 file and anchor of the build; every image has alt text that is not a file name; no code block
 is wider than its box; axe-core (tests/browser/axe-core) finds no serious or critical
 accessibility violation. At 390 px (a phone) no page is wider than the screen. Then: an
-exercise's solution dropdown opens on a click anywhere on its title, a figure opens full size
-on a click, and the widgets saved in the executed notebooks render (offline, from
-book/_static/ipywidgets). Screenshots go to _build/screenshots/. See conftest.py for how to
-run these tests.
+exercise's solution dropdown opens on a click anywhere on its title, and a figure opens full
+size on a click. The explorers (sliders over pre-rendered figures) are tested in
+test_sliders.py. Screenshots go to _build/screenshots/. See conftest.py for how to run them.
 """
 from __future__ import annotations
 
 import hashlib
-import json
-import re
 from pathlib import Path
 
 import pytest
 
-from .book_site import ROOT, broken_link, pages_containing, screenshot_path, toc_pages
+from .book_site import broken_link, pages_containing, screenshot_path, toc_pages
 
 MATH_JS = r"""async () => {
     if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
@@ -105,8 +102,6 @@ def axe_violations(page) -> list[str]:
     return [f"axe {v['impact']} {v['id']} ({v['help']}): {v['count']} node(s), e.g. "
             f"{v['where']}: {v['why']}" for v in page.evaluate(AXE_RUN_JS)]
 
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 
 @pytest.mark.parametrize("name", toc_pages())
@@ -197,52 +192,4 @@ def test_a_solution_dropdown_opens_on_click(server, visit):
     assert button.get_attribute("aria-expanded") == "true"
     assert content.inner_text().strip(), "the opened solution is empty"
     solution.screenshot(path=screenshot_path(f"{pages[0]}-solution-open"))
-    assert not v.problems, f"{v.url}:\n  " + "\n  ".join(v.problems)
-
-
-def widget_notebooks() -> list[str]:
-    """Toc pages whose notebook displays a widget of lecture_code.widgets or ipywidgets."""
-    pages = []
-    for name in toc_pages():
-        nb = ROOT / f"{name}.ipynb"
-        if nb.is_file():
-            cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
-            code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
-            if re.search(r"\b(lecture_code\.widgets|ipywidgets)\b", code):
-                pages.append(name)
-    return pages
-
-
-def test_widget_state_is_saved_in_the_build(server):
-    """Every chapter that shows a widget carries the widget's state into its HTML page."""
-    pages = widget_notebooks()
-    if not pages:
-        pytest.skip("no chapter of the book shows a widget yet")
-    with_state = pages_containing(server, pages, re.escape(WIDGET_STATE))
-    assert with_state == pages, (
-        f"{sorted(set(pages) - set(with_state))} use widgets but their pages carry no saved "
-        "widget state: are the notebooks executed with nbclient's store_widget_state?")
-
-
-@pytest.mark.parametrize("name", widget_notebooks())
-def test_saved_widget_state_renders_offline(name, server, visit):
-    """Each saved widget view is drawn by the vendored html-manager, sliders and figure."""
-    v = visit(name)
-    page = v.page
-    views = page.locator(f'script[type="{WIDGET_VIEW}"]').count()
-    assert views, f"{v.url} has no widget view to render"
-    assert page.locator('script[src*="_static/ipywidgets/embed.js"]').count() == 1, \
-        "the page does not load the vendored ipywidgets renderer (nb_ipywidgets_js)"
-    page.locator(".widget-subarea").nth(views - 1).wait_for(state="attached")
-    rendered = page.locator(".widget-subarea > *").count()
-    assert rendered >= views, f"{rendered} of {views} widget views rendered on {v.url}"
-    slider = page.locator(".widget-slider").first
-    slider.scroll_into_view_if_needed()
-    assert slider.is_visible(), f"no visible slider on {v.url}"
-    readouts = page.locator(".widget-slider .widget-readout").all_inner_texts()
-    assert readouts and all(r.strip() for r in readouts), f"empty slider readouts: {readouts}"
-    images = page.evaluate(IMAGES_JS)
-    assert not images["broken"], f"images did not load: {images['broken']}"
-    widget = page.locator(".widget-subarea").first
-    widget.screenshot(path=screenshot_path(f"{name}-widget"))
     assert not v.problems, f"{v.url}:\n  " + "\n  ".join(v.problems)
