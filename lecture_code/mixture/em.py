@@ -265,6 +265,7 @@ class GaussianMixture:
                else np.random.RandomState(self.random_state))
         ct = self.covariance_type
         shift = X.mean(axis=0)
+        span = np.maximum(X.max(axis=0) - shift, shift - X.min(axis=0))  # accuracy check
         max_lb, best, best_lbs, best_hist = -np.inf, None, [], None
         self.converged_ = False
         for init in range(n_init):
@@ -283,7 +284,7 @@ class GaussianMixture:
                     before = self._get_parameters()
                     lb, w, mu, cov = fused_em_step(X, self.weights_, self.means_,
                                                    self.precisions_cholesky_, ct, self.reg_covar,
-                                                   shift=shift)
+                                                   shift=shift, span=span)
                     if self.keep_history:
                         hist.append(self._snapshot(before, lb))
                     self.weights_, self.means_, self.covariances_ = w, mu, cov
