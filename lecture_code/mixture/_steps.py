@@ -10,13 +10,53 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import logsumexp
 
-from lecture_code.mixture.gaussian import precision_cholesky
+from lecture_code.mixture.gaussian import _real_array, check_covariance_type, precision_cholesky
 
 __all__ = ["log_gaussian_prob", "e_step", "m_step", "fused_em_step", "BLOCK_ROWS"]
 
 _LOG_2PI = float(np.log(2 * np.pi))
 _EPS10 = 10 * np.finfo(np.float64).eps
 BLOCK_ROWS = 2 ** 14
+
+
+def _check_X(X):
+    X = _real_array(X, "X")
+    if X.ndim != 2:
+        raise ValueError(f"X must have shape (N, D); got {X.shape}. Use X.reshape(-1, 1) for "
+                         "1-D data.")
+    return X
+
+
+def _check_params(X, means, prec_chol, covariance_type, weights=None):
+    """Validated (means, prec_chol, weights) for data X (N, D); errors name the argument."""
+    check_covariance_type(covariance_type)
+    d = X.shape[1]
+    means = _real_array(means, "means")
+    if means.ndim != 2 or means.shape[1] != d or means.shape[0] < 1:
+        raise ValueError(f"means must have shape (K, D) with D = {d}; got {means.shape}.")
+    K = means.shape[0]
+    prec_chol = _real_array(prec_chol, "prec_chol")
+    shape = {"full": (K, d, d), "tied": (d, d), "diag": (K, d), "spherical": (K,)}[covariance_type]
+    if prec_chol.shape != shape:
+        raise ValueError(f"prec_chol for covariance_type={covariance_type!r} must have shape "
+                         f"{shape}; got {prec_chol.shape}.")
+    if covariance_type in ("full", "tied"):
+        U = prec_chol.reshape(-1, d, d)
+        if not (np.all(np.triu(U, 1) == 0) or np.all(np.tril(U, -1) == 0)):
+            raise ValueError("prec_chol must be triangular Cholesky factors of the precisions "
+                             "(use precision_cholesky(covariances, covariance_type)).")
+        diag = np.diagonal(U, axis1=1, axis2=2)
+    else:
+        diag = prec_chol
+    if np.any(diag <= 0):
+        raise ValueError("prec_chol must have a positive diagonal (entries for diag/spherical); "
+                         "use precision_cholesky(covariances, covariance_type).")
+    if weights is not None:
+        weights = _real_array(weights, "weights")
+        if weights.shape != (K,) or np.any(weights < 0) or not np.isclose(weights.sum(), 1.0):
+            raise ValueError(f"weights must be {K} non-negative numbers that sum to 1; got "
+                             f"{weights}.")
+    return means, prec_chol, weights
 
 
 def _log_det(prec_chol, covariance_type, n_features):
@@ -40,6 +80,8 @@ def log_gaussian_prob(X, means, prec_chol, covariance_type):
     >>> float(np.round(lp[0, 0], 6))
     -1.837877
     """
+    X = _check_X(X)
+    means, prec_chol, _ = _check_params(X, means, prec_chol, covariance_type)
     n, d = X.shape
     K = means.shape[0]
     log_det = _log_det(prec_chol, covariance_type, d)
@@ -65,7 +107,10 @@ def e_step(X, weights, means, prec_chol, covariance_type):
     >>> np.exp(log_resp[0]).round(12).tolist()
     [0.5, 0.5]
     """
-    wlp = log_gaussian_prob(X, means, prec_chol, covariance_type) + np.log(weights)
+    X = _check_X(X)
+    means, prec_chol, weights = _check_params(X, means, prec_chol, covariance_type, weights)
+    with np.errstate(divide="ignore"):   # a weight of 0 gives log π = −inf, as scikit-learn
+        wlp = log_gaussian_prob(X, means, prec_chol, covariance_type) + np.log(weights)
     norm = logsumexp(wlp, axis=1)
     return float(np.mean(norm)), wlp - norm[:, None]
 
@@ -81,6 +126,17 @@ def m_step(X, resp, reg_covar, covariance_type):
     >>> w.tolist(), mu.round(12).tolist(), cov.round(12).tolist()
     ([1.0], [[1.0]], [1.0])
     """
+    check_covariance_type(covariance_type)
+    X = _check_X(X)
+    resp = _real_array(resp, "resp")
+    if resp.ndim != 2 or resp.shape[0] != X.shape[0] or resp.shape[1] < 1:
+        raise ValueError(f"resp must have shape (N, K) with N = {X.shape[0]} rows of X; got "
+                         f"{resp.shape}.")
+    if np.any(resp < 0):
+        raise ValueError("resp must be non-negative (responsibilities, e.g. np.exp(log_resp)).")
+    if not (isinstance(reg_covar, (int, float, np.integer, np.floating))
+            and np.isfinite(reg_covar) and reg_covar >= 0):
+        raise ValueError(f"reg_covar must be a finite number >= 0; got {reg_covar!r}.")
     nk = resp.sum(axis=0) + _EPS10
     means = resp.T @ X / nk[:, None]
     n, d = X.shape
@@ -300,6 +356,9 @@ def fused_em_step(X, weights, means, prec_chol, covariance_type, reg_covar, bloc
     >>> round(ll, 6), w.tolist(), mu.round(12).tolist(), cov.round(12).tolist()
     (-1.418939, [1.0], [[1.0]], [1.0])
     """
+    if not isinstance(X, np.ndarray) or X.ndim != 2:
+        X = _check_X(X)       # X is not checked for NaN here: this is fit's inner loop
+    means, prec_chol, weights = _check_params(X, means, prec_chol, covariance_type, weights)
     n, d = X.shape
     ct = covariance_type
     shift = X.mean(axis=0) if shift is None else np.asarray(shift, dtype=float)

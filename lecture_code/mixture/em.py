@@ -73,8 +73,17 @@ def means_only_em(x, init_means, n_iter=10, sigma=1.0):
     mu = np.asarray(init_means, dtype=float)
     if mu.shape != (2,):
         raise ValueError(f"init_means must hold two numbers; got shape {mu.shape}.")
-    if not sigma > 0:
-        raise ValueError(f"sigma must be positive; got {sigma!r}.")
+    if not np.all(np.isfinite(mu)):
+        raise ValueError(f"init_means must be two finite numbers; got {mu.tolist()}.")
+    if isinstance(n_iter, (bool, np.bool_)) or not isinstance(n_iter, numbers.Integral) or n_iter < 0:
+        raise ValueError(f"n_iter must be an integer >= 0; got {n_iter!r}.")
+    if not (isinstance(sigma, numbers.Real) and 0 < sigma < np.inf):
+        raise ValueError(f"sigma must be a positive finite number; got {sigma!r}.")
+    spread = float(np.ptp(np.r_[x, mu]))
+    with np.errstate(over="ignore", under="ignore"):
+        if sigma * sigma == 0 or not np.isfinite((spread / sigma) ** 2):
+            raise ValueError(f"sigma={sigma!r} is too small for data spanning {spread:.3g}: "
+                             "((x - mu) / sigma)**2 overflows. Rescale x or use a larger sigma.")
     means, resps, lls = [mu.copy()], [], []
     for _ in range(int(n_iter) + 1):
         logp = (-0.5 * ((x[:, None] - mu) / sigma) ** 2 - np.log(sigma) - 0.5 * np.log(2 * np.pi)
