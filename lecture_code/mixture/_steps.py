@@ -244,8 +244,11 @@ def _direct_log_prob(Xb, means, prec_chol, covariance_type, const, Y, Z, R):
     Fills Y (K, b, D) with x − μ_k and R (K, b) with log π_k N(x | μ_k, Σ_k); Z is scratch.
     """
     np.subtract(Xb, means[:, None, :], out=Y)
-    if covariance_type in ("full", "tied"):
+    if covariance_type == "full":
         np.matmul(Y, prec_chol, out=Z)
+    elif covariance_type == "tied":
+        for k in range(len(means)):     # a broadcast matmul would bypass BLAS
+            np.matmul(Y[k], prec_chol, out=Z[k])
     elif covariance_type == "diag":
         np.multiply(Y, prec_chol[:, None, :], out=Z)
     else:
