@@ -67,7 +67,7 @@ def means_only_em(x, init_means, n_iter=10, sigma=1.0):
     """
     x = np.asarray(x, dtype=float)
     if x.ndim != 1:
-        raise ValueError(f"means_only_em expects 1-D data; got shape {x.shape}.")
+        raise ValueError(f"x must be 1-D data (one number per point); got shape {x.shape}.")
     if not np.all(np.isfinite(x)) or x.size == 0:
         raise ValueError("x must be a non-empty array of finite numbers.")
     mu = np.asarray(init_means, dtype=float)

@@ -201,7 +201,7 @@ def precision_cholesky(covariances, covariance_type):
         raise ValueError(f"covariances for covariance_type={covariance_type!r} must have shape "
                          f"{form[covariance_type]}; got {c.shape}.")
     if not np.all(np.isfinite(c)):
-        raise ValueError("covariances contain NaN or infinity. " + ILL_DEFINED)
+        raise ValueError("covariances contain NaN or infinity; pass finite covariances.")
     if covariance_type in ("full", "tied"):
         stack = c if covariance_type == "full" else c[None]
         out = np.empty_like(stack)
