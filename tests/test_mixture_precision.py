@@ -136,6 +136,8 @@ def test_fast_path_would_cancel_so_the_step_switches(ct):
     assert _rel(auto[3], ref[2]) < 1e-9
     fast = fused_em_step(X, w, mu, pc, ct, 1e-6, exact=False)
     assert abs(fast[0] - ll) > 1e-3 or _rel(fast[3], ref[2]) > 1e-3
+    np.testing.assert_array_equal(blocked_predict(X, w, mu, pc, ct, block=30),
+                                  log_resp.argmax(axis=1))
 
 
 offsets = st.tuples(st.floats(-1e8, 1e8), st.floats(-1e8, 1e8))

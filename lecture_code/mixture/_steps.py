@@ -413,7 +413,8 @@ def blocked_predict(X, weights, means, prec_chol, covariance_type, block=BLOCK_R
     """Most responsible component of each row, computed block by block (no N × K array).
 
     Introduced in the chapter *The EM algorithm*; used at the end of ``GaussianMixture.fit``.
-    Forms x − μ_k per component (exact for data far from the origin).
+    Uses the expanded quadratic features when their rounding error is below 1e-10 (as
+    :func:`fused_em_step`), else forms x − μ_k per component (exact far from the origin).
 
     >>> import numpy as np
     >>> blocked_predict(np.array([[0.], [3.]]), np.array([.5, .5]), np.array([[0.], [3.]]),
@@ -422,9 +423,19 @@ def blocked_predict(X, weights, means, prec_chol, covariance_type, block=BLOCK_R
     """
     n, d = X.shape
     K = means.shape[0]
+    labels = np.empty(n, dtype=np.intp)
+    shift = X.mean(axis=0)
+    if _expansion_is_accurate(means, prec_chol, covariance_type, shift, _span(X, shift)):
+        WT = np.ascontiguousarray(_quadratic_coefficients(weights, means, prec_chol,
+                                                          covariance_type, shift).T)
+        F = np.empty((WT.shape[1], min(block, n)))
+        for start in range(0, n, block):
+            Xb = X[start:start + block]
+            f = _features(Xb, shift, F[:, :Xb.shape[0]])
+            labels[start:start + block] = (WT @ f).argmax(axis=0)
+        return labels
     B, Y, Z, R = _direct_buffers(n, K, d, block)
     const = _log_det(prec_chol, covariance_type, d) - 0.5 * d * _LOG_2PI + np.log(weights)
-    labels = np.empty(n, dtype=np.intp)
     for start in range(0, n, B):
         Xb = X[start:start + B]
         b = Xb.shape[0]
