@@ -335,7 +335,7 @@ def _direct_pass(X, weights, means, prec_chol, ct, block):
 
 
 def fused_em_step(X, weights, means, prec_chol, covariance_type, reg_covar, block=BLOCK_ROWS,
-                  shift=None, span=None, exact=None):
+                  shift=None, span=None, exact=None, validate=True):
     """One EM iteration in a single pass over X in row blocks: (mean log-likelihood, w, μ, Σ).
 
     Introduced in the chapter *The EM algorithm* (the fast path of ``GaussianMixture.fit``). For
@@ -350,7 +350,8 @@ def fused_em_step(X, weights, means, prec_chol, covariance_type, reg_covar, bloc
     |x − shift| per feature, computed if not given) before and after the pass; when it could
     exceed 1e-10 it uses the exact path instead: x − μ_k formed for each component in the block
     and the scatter accumulated about each current mean (about half as fast). ``exact=True`` or
-    ``False`` forces one path.
+    ``False`` forces one path. ``validate=False`` skips the argument checks (``fit``'s inner
+    loop, whose arguments are checked once).
 
     >>> import numpy as np
     >>> X = np.array([[0.], [2.]])
@@ -359,9 +360,9 @@ def fused_em_step(X, weights, means, prec_chol, covariance_type, reg_covar, bloc
     >>> round(ll, 6), w.tolist(), mu.round(12).tolist(), cov.round(12).tolist()
     (-1.418939, [1.0], [[1.0]], [1.0])
     """
-    if not isinstance(X, np.ndarray) or X.ndim != 2:
-        X = _check_X(X)       # X is not checked for NaN here: this is fit's inner loop
-    means, prec_chol, weights = _check_params(X, means, prec_chol, covariance_type, weights)
+    if validate:
+        X = _check_X(X)
+        means, prec_chol, weights = _check_params(X, means, prec_chol, covariance_type, weights)
     n, d = X.shape
     ct = covariance_type
     shift = X.mean(axis=0) if shift is None else np.asarray(shift, dtype=float)

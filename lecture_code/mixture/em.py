@@ -293,7 +293,7 @@ class GaussianMixture:
                     before = self._get_parameters()
                     lb, w, mu, cov = fused_em_step(X, self.weights_, self.means_,
                                                    self.precisions_cholesky_, ct, self.reg_covar,
-                                                   shift=shift, span=span)
+                                                   shift=shift, span=span, validate=False)
                     if self.keep_history:
                         hist.append(self._snapshot(before, lb))
                     self.weights_, self.means_, self.covariances_ = w, mu, cov
