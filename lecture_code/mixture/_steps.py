@@ -239,21 +239,24 @@ def _scatter_is_accurate(means, cov, covariance_type, shift, span):
 
 
 def _direct_log_prob(Xb, means, prec_chol, covariance_type, const, Y, Z, R):
-    """Weighted log-densities (K, b) of a block from the centred rows Y[k] = x − μ_k.
+    """Weighted log-densities (K, b) of a block from the centred columns Y[k] = (x − μ_k)ᵀ.
 
-    Fills Y (K, b, D) with x − μ_k and R (K, b) with log π_k N(x | μ_k, Σ_k); Z is scratch.
+    Fills Y (K, D, b) with x − μ_k (one column per row of the block, so every operation runs
+    along b) and R (K, b) with log π_k N(x | μ_k, Σ_k); Z (K, D, b) is scratch.
     """
-    np.subtract(Xb, means[:, None, :], out=Y)
+    XT = Xb.T
+    for k in range(len(means)):
+        np.subtract(XT, means[k][:, None], out=Y[k])
     if covariance_type == "full":
-        np.matmul(Y, prec_chol, out=Z)
+        np.matmul(prec_chol.transpose(0, 2, 1), Y, out=Z)      # Uᵀ (x − μ)
     elif covariance_type == "tied":
         for k in range(len(means)):     # a broadcast matmul would bypass BLAS
-            np.matmul(Y[k], prec_chol, out=Z[k])
+            np.matmul(prec_chol.T, Y[k], out=Z[k])
     elif covariance_type == "diag":
-        np.multiply(Y, prec_chol[:, None, :], out=Z)
+        np.multiply(Y, prec_chol[:, :, None], out=Z)
     else:
         np.multiply(Y, prec_chol[:, None, None], out=Z)
-    np.einsum("kbd,kbd->kb", Z, Z, out=R)
+    np.einsum("kdb,kdb->kb", Z, Z, out=R)
     R *= -0.5
     R += const[:, None]
     return R
@@ -261,7 +264,7 @@ def _direct_log_prob(Xb, means, prec_chol, covariance_type, const, Y, Z, R):
 
 def _direct_buffers(n, K, d, block):
     B = max(1, min(block, n, _DIRECT_BLOCK_ELEMENTS // (K * d)))
-    return B, np.empty((K, B, d)), np.empty((K, B, d)), np.empty((K, B))
+    return B, np.empty((K, d, B)), np.empty((K, d, B)), np.empty((K, B))
 
 
 def _fast_pass(X, weights, means, prec_chol, ct, block, shift):
@@ -315,7 +318,7 @@ def _direct_pass(X, weights, means, prec_chol, ct, block):
     for start in range(0, n, B):
         Xb = X[start:start + B]
         b = Xb.shape[0]
-        y, z = Y[:, :b], Z[:, :b]
+        y, z = Y[:, :, :b], Z[:, :, :b]
         r = _direct_log_prob(Xb, means, prec_chol, ct, const, y, z, R[:, :b])
         m = r.max(axis=0)
         r -= m
@@ -324,13 +327,12 @@ def _direct_pass(X, weights, means, prec_chol, ct, block):
         total += float(np.log(s).sum() + m.sum())
         r /= s
         n_raw += r.sum(axis=1)
-        sx += np.matmul(r[:, None, :], y)
+        sx += np.matmul(r[:, None, :], y.transpose(0, 2, 1))
+        np.multiply(y, r[:, None, :], out=z)            # r (x − μ)
         if full_scatter:
-            np.multiply(y, r[:, :, None], out=z)
-            Q += np.matmul(z.transpose(0, 2, 1), y)
+            Q += np.matmul(z, y.transpose(0, 2, 1))
         else:
-            np.multiply(y, y, out=z)
-            Q += np.matmul(r[:, None, :], z)
+            Q += np.einsum("kdb,kdb->kd", z, y)[:, None, :]
     return total, n_raw, sx[:, 0, :], (Q if full_scatter else Q[:, 0, :])
 
 
@@ -440,8 +442,8 @@ def blocked_predict(X, weights, means, prec_chol, covariance_type, block=BLOCK_R
     for start in range(0, n, B):
         Xb = X[start:start + B]
         b = Xb.shape[0]
-        r = _direct_log_prob(Xb, means, prec_chol, covariance_type, const, Y[:, :b], Z[:, :b],
-                             R[:, :b])
+        r = _direct_log_prob(Xb, means, prec_chol, covariance_type, const, Y[:, :, :b],
+                             Z[:, :, :b], R[:, :b])
         labels[start:start + B] = r.argmax(axis=0)
     return labels
 
