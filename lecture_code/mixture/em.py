@@ -67,14 +67,23 @@ def means_only_em(x, init_means, n_iter=10, sigma=1.0):
     """
     x = np.asarray(x, dtype=float)
     if x.ndim != 1:
-        raise ValueError(f"means_only_em expects 1-D data; got shape {x.shape}.")
+        raise ValueError(f"x must be 1-D data (one number per point); got shape {x.shape}.")
     if not np.all(np.isfinite(x)) or x.size == 0:
         raise ValueError("x must be a non-empty array of finite numbers.")
     mu = np.asarray(init_means, dtype=float)
     if mu.shape != (2,):
         raise ValueError(f"init_means must hold two numbers; got shape {mu.shape}.")
-    if not sigma > 0:
-        raise ValueError(f"sigma must be positive; got {sigma!r}.")
+    if not np.all(np.isfinite(mu)):
+        raise ValueError(f"init_means must be two finite numbers; got {mu.tolist()}.")
+    if isinstance(n_iter, (bool, np.bool_)) or not isinstance(n_iter, numbers.Integral) or n_iter < 0:
+        raise ValueError(f"n_iter must be an integer >= 0; got {n_iter!r}.")
+    if not (isinstance(sigma, numbers.Real) and 0 < sigma < np.inf):
+        raise ValueError(f"sigma must be a positive finite number; got {sigma!r}.")
+    spread = float(np.ptp(np.r_[x, mu]))
+    with np.errstate(over="ignore", under="ignore"):
+        if sigma * sigma == 0 or not np.isfinite((spread / sigma) ** 2):
+            raise ValueError(f"sigma={sigma!r} is too small for data spanning {spread:.3g}: "
+                             "((x - mu) / sigma)**2 overflows. Rescale x or use a larger sigma.")
     means, resps, lls = [mu.copy()], [], []
     for _ in range(int(n_iter) + 1):
         logp = (-0.5 * ((x[:, None] - mu) / sigma) ** 2 - np.log(sigma) - 0.5 * np.log(2 * np.pi)
@@ -265,6 +274,7 @@ class GaussianMixture:
                else np.random.RandomState(self.random_state))
         ct = self.covariance_type
         shift = X.mean(axis=0)
+        span = np.maximum(X.max(axis=0) - shift, shift - X.min(axis=0))  # accuracy check
         max_lb, best, best_lbs, best_hist = -np.inf, None, [], None
         self.converged_ = False
         for init in range(n_init):
@@ -283,7 +293,7 @@ class GaussianMixture:
                     before = self._get_parameters()
                     lb, w, mu, cov = fused_em_step(X, self.weights_, self.means_,
                                                    self.precisions_cholesky_, ct, self.reg_covar,
-                                                   shift=shift)
+                                                   shift=shift, span=span, validate=False)
                     if self.keep_history:
                         hist.append(self._snapshot(before, lb))
                     self.weights_, self.means_, self.covariances_ = w, mu, cov

@@ -42,11 +42,38 @@ def check_covariance_type(covariance_type):
     return covariance_type
 
 
-def _chol_lower(S, what="covariance"):
+def _real_array(a, name, finite=True):
+    """``a`` as a float array; a ValueError naming ``name`` if it is complex, not numeric, or
+    (with ``finite``) holds NaN or infinity."""
+    arr = np.asarray(a)
+    if arr.dtype.kind == "c":
+        raise ValueError(f"{name} is complex; pass real numbers (e.g. {name}.real if the "
+                         "imaginary parts are zero).")
+    try:
+        arr = arr.astype(float, copy=False)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be an array of real numbers; got {a!r:.60}.") from None
+    if finite and not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinity; pass finite numbers only.")
+    return arr
+
+
+def _check_count(n, name, minimum=0):
+    """An integer ≥ ``minimum`` (bools and floats such as 2.5 are refused), as int."""
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {n!r}.")
+    return int(n)
+
+
+def _chol_lower(S, what="cov"):
+    if not np.allclose(S, S.T, rtol=1e-10, atol=0.0):
+        raise ValueError(f"{what} must be symmetric; got {S.tolist()!s:.80}. Use ({what} + "
+                         f"{what}.T) / 2 if the asymmetry is rounding.")
     try:
         return cholesky(S, lower=True)
     except np.linalg.LinAlgError:
-        raise ValueError(f"The {what} matrix is not symmetric positive definite.") from None
+        raise ValueError(f"{what} is not symmetric positive definite (its Cholesky "
+                         "factorisation failed); check its eigenvalues.") from None
 
 
 def log_density(X, mean, cov):
@@ -60,12 +87,19 @@ def log_density(X, mean, cov):
     >>> float(np.round(log_density(np.zeros((1, 2)), np.zeros(2), np.eye(2))[0], 6))
     -1.837877
     """
-    X = np.atleast_2d(np.asarray(X, dtype=float))
-    mean = np.asarray(mean, dtype=float)
+    X = _real_array(X, "X")
+    if X.ndim > 2:
+        raise ValueError(f"X must be one point (D,) or a matrix of rows (N, D); got shape "
+                         f"{X.shape}. Reshape it with X.reshape(-1, D).")
+    X = np.atleast_2d(X)
+    mean = _real_array(mean, "mean")
     D = X.shape[1]
     if mean.shape != (D,):
         raise ValueError(f"mean must have shape ({D},) to match X; got {mean.shape}.")
-    cov = np.asarray(cov, dtype=float)
+    cov = _real_array(cov, "cov")
+    if cov.ndim < 2 and cov.shape not in ((), (D,)):
+        raise ValueError(f"cov must have shape ({D}, {D}), ({D},) or be a scalar; got "
+                         f"{cov.shape}.")
     if cov.ndim < 2:
         cov = np.diag(np.broadcast_to(cov, (D,)))
     if cov.shape != (D, D):
@@ -83,14 +117,22 @@ def sample_gaussian(mean, cov, n_samples=1, random_state=None):
     >>> sample_gaussian([0.0, 0.0], [[1.0, 0.5], [0.5, 1.0]], 3, random_state=0).shape
     (3, 2)
     """
-    mean = np.asarray(mean, dtype=float)
-    cov = np.asarray(cov, dtype=float)
+    mean = _real_array(mean, "mean")
+    if mean.ndim != 1:
+        raise ValueError(f"mean must be one point of shape (D,); got shape {mean.shape}.")
+    cov = _real_array(cov, "cov")
     D = mean.shape[0]
+    if cov.ndim < 2 and cov.shape not in ((), (D,)):
+        raise ValueError(f"cov must have shape ({D}, {D}), ({D},) or be a scalar; got "
+                         f"{cov.shape}.")
     if cov.ndim < 2:
         cov = np.diag(np.broadcast_to(cov, (D,)))
+    if cov.shape != (D, D):
+        raise ValueError(f"cov must have shape ({D}, {D}) to match mean; got {cov.shape}.")
+    n_samples = _check_count(n_samples, "n_samples")
     L = _chol_lower(cov)
     rng = np.random.default_rng(random_state)
-    return mean + rng.standard_normal((int(n_samples), D)) @ L.T
+    return mean + rng.standard_normal((n_samples, D)) @ L.T
 
 
 def to_full(covariances, covariance_type, n_components=None, n_features=None):
@@ -103,15 +145,23 @@ def to_full(covariances, covariance_type, n_components=None, n_features=None):
     [[4.0, 0.0], [0.0, 4.0]]
     """
     check_covariance_type(covariance_type)
-    c = np.asarray(covariances, dtype=float)
+    c = _real_array(covariances, "covariances", finite=False)
+    ndim = {"full": 3, "tied": 2, "diag": 2, "spherical": 1}[covariance_type]
+    if c.ndim != ndim or (ndim == 3 and c.shape[1] != c.shape[2]) or (
+            covariance_type == "tied" and c.shape[0] != c.shape[1]):
+        form = {"full": "(K, D, D)", "tied": "(D, D)", "diag": "(K, D)", "spherical": "(K,)"}
+        raise ValueError(f"covariances for covariance_type={covariance_type!r} must have shape "
+                         f"{form[covariance_type]}; got {c.shape}.")
     if covariance_type == "full":
         return c.copy()
     if covariance_type == "tied":
-        return np.repeat(c[None], n_components or 1, axis=0)
+        K = 1 if n_components is None else _check_count(n_components, "n_components", 1)
+        return np.repeat(c[None], K, axis=0)
     if covariance_type == "diag":
         return np.stack([np.diag(row) for row in c])
     if n_features is None:
         raise ValueError("to_full of spherical covariances needs n_features.")
+    n_features = _check_count(n_features, "n_features", 1)
     return c[:, None, None] * np.eye(n_features)
 
 
@@ -126,7 +176,7 @@ def from_full(covariances, covariance_type):
     ([[1.0, 3.0]], [2.0])
     """
     check_covariance_type(covariance_type)
-    C = np.asarray(covariances, dtype=float)
+    C = _real_array(covariances, "covariances", finite=False)
     if C.ndim != 3 or C.shape[1] != C.shape[2]:
         raise ValueError(f"Expected a (K, D, D) stack of covariances; got shape {C.shape}.")
     diag = np.diagonal(C, axis1=1, axis2=2)
@@ -143,7 +193,15 @@ def precision_cholesky(covariances, covariance_type):
     >>> precision_cholesky(np.array([4.0]), "spherical").tolist()
     [0.5]
     """
-    c = np.asarray(covariances, dtype=float)
+    check_covariance_type(covariance_type)
+    c = _real_array(covariances, "covariances", finite=False)
+    ndim = {"full": 3, "tied": 2, "diag": 2, "spherical": 1}[covariance_type]
+    if c.ndim != ndim or (ndim >= 2 and covariance_type != "diag" and c.shape[-1] != c.shape[-2]):
+        form = {"full": "(K, D, D)", "tied": "(D, D)", "diag": "(K, D)", "spherical": "(K,)"}
+        raise ValueError(f"covariances for covariance_type={covariance_type!r} must have shape "
+                         f"{form[covariance_type]}; got {c.shape}.")
+    if not np.all(np.isfinite(c)):
+        raise ValueError("covariances contain NaN or infinity; pass finite covariances.")
     if covariance_type in ("full", "tied"):
         stack = c if covariance_type == "full" else c[None]
         out = np.empty_like(stack)
@@ -171,9 +229,14 @@ def ellipse(cov, n_std=1.0):
     >>> (round(w, 6), round(h, 6), round(a % 180, 6))
     (4.0, 2.0, 0.0)
     """
-    cov = np.asarray(cov, dtype=float)
+    cov = _real_array(cov, "cov")
     if cov.shape != (2, 2):
         raise ValueError(f"ellipse needs a (2, 2) covariance; got shape {cov.shape}.")
+    if not np.allclose(cov, cov.T, rtol=1e-10, atol=0.0):
+        raise ValueError(f"cov must be symmetric; got {cov.tolist()}.")
+    if not (isinstance(n_std, (int, float, np.integer, np.floating)) and np.isfinite(n_std)
+            and n_std > 0):
+        raise ValueError(f"n_std must be a positive finite number; got {n_std!r}.")
     vals, vecs = np.linalg.eigh(cov)
     if vals[0] < 0:
         raise ValueError("cov must be positive semi-definite (it has a negative eigenvalue).")

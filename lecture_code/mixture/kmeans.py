@@ -21,13 +21,24 @@ def _rng(random_state):
 
 
 def _sq_dists(X, centers):
+    # expanded ‖x‖² − 2 x·c + ‖c‖²: one matmul, but it cancels unless X is centred (see _centred)
     d = (np.einsum("ij,ij->i", X, X)[:, None] - 2 * X @ centers.T
          + np.einsum("ij,ij->i", centers, centers)[None, :])
     return np.maximum(d, 0.0, out=d)
 
 
-def _snapshot(X, centers, labels):
-    return {"centers": centers.copy(), "labels": labels.copy(),
+def _centred(X, *centers):
+    """X − m and each centers − m, with m the mean of X: squared distances without cancellation.
+
+    Two clusters 0.01 apart at 1e7 (UTM metres) lose every digit in ‖x‖² − 2 x·c + ‖c‖²
+    unless the coordinates are shifted first, as scikit-learn's KMeans.fit does.
+    """
+    m = X.mean(axis=0)
+    return (m, X - m) + tuple(np.asarray(c, dtype=float) - m for c in centers)
+
+
+def _snapshot(X, centers, labels, offset=0.0):
+    return {"centers": centers + offset, "labels": labels.copy(),
             "inertia": float(((X - centers[labels]) ** 2).sum())}
 
 
@@ -42,7 +53,8 @@ def hard_e_step(X, centers):
     """
     X = check_data(X)
     centers = _check_centers(centers, X.shape[1])
-    return _sq_dists(X, centers).argmin(axis=1)
+    _, Xc, cc = _centred(X, centers)
+    return _sq_dists(Xc, cc).argmin(axis=1)
 
 
 def hard_m_step(X, labels, centers):
@@ -115,6 +127,7 @@ def kmeans_plusplus(X, n_clusters, random_state=None, n_local_trials=None):
         raise ValueError(f"n_clusters must be an integer in [1, n_samples={n}]; got {n_clusters!r}.")
     rng = _rng(random_state)
     trials = n_local_trials or 2 + int(np.log(n_clusters))
+    X0, X = X, _centred(X)[1]
     idx = [int(rng.randint(n))]
     closest = _sq_dists(X, X[idx])[:, 0]
     for _ in range(1, n_clusters):
@@ -129,7 +142,7 @@ def kmeans_plusplus(X, n_clusters, random_state=None, n_local_trials=None):
         idx.append(int(cand[best]))
         closest = d[best]
     idx = np.array(idx)
-    return X[idx].copy(), idx
+    return X0[idx].copy(), idx
 
 
 class KMeans:
@@ -145,7 +158,7 @@ class KMeans:
 
     >>> X = np.array([[0.0], [0.2], [5.0], [5.2]])
     >>> km = KMeans(2, init=np.array([[0.0], [5.0]])).fit(X)
-    >>> km.cluster_centers_.ravel().tolist(), km.labels_.tolist(), round(km.inertia_, 6)
+    >>> km.cluster_centers_.ravel().round(12).tolist(), km.labels_.tolist(), round(km.inertia_, 6)
     ([0.1, 5.1], [0, 0, 1, 1], 0.04)
     """
 
@@ -172,7 +185,7 @@ class KMeans:
                              f"got {c.shape}.")
         return c.copy()
 
-    def _lloyd(self, X, centers, tol):
+    def _lloyd(self, X, centers, tol, offset=0.0):
         labels_old = None
         strict = False
         history = []
@@ -180,7 +193,7 @@ class KMeans:
             d = _sq_dists(X, centers)
             labels = d.argmin(axis=1)
             if self.keep_history:
-                history.append(_snapshot(X, centers, labels))
+                history.append(_snapshot(X, centers, labels, offset))
             new = _m_step(X, labels, centers)
             shift = ((new - centers) ** 2).sum()
             centers = new
@@ -194,8 +207,8 @@ class KMeans:
             labels = _sq_dists(X, centers).argmin(axis=1)
         inertia = float(((X - centers[labels]) ** 2).sum())
         if self.keep_history:
-            history.append(_snapshot(X, centers, labels))
-        return centers, labels, inertia, i + 1, history
+            history.append(_snapshot(X, centers, labels, offset))
+        return centers + offset, labels, inertia, i + 1, history
 
     def fit(self, X, y=None):
         """Run Lloyd's algorithm ``n_init`` times and keep the lowest inertia; returns self.
@@ -217,8 +230,13 @@ class KMeans:
         tol = float(np.mean(np.var(X, axis=0))) * self.tol
         best = None
         n_init = self.n_init if isinstance(self.init, str) else 1
+        # work in coordinates centred on the data mean (as scikit-learn): exact distances far
+        # from the origin; centers are shifted back at the end of _lloyd
+        offset, Xc = _centred(X)
         for _ in range(n_init):
-            res = self._lloyd(X, self._init_centers(X, rng), tol)
+            init = self._init_centers(Xc, rng) if isinstance(self.init, str) else (
+                self._init_centers(X, rng) - offset)
+            res = self._lloyd(Xc, init, tol, offset)
             if best is None or res[2] < best[2]:
                 best = res
         self.cluster_centers_, self.labels_, self.inertia_, self.n_iter_ = best[:4]
@@ -251,7 +269,8 @@ class KMeans:
         if X.shape[1] != self.cluster_centers_.shape[1]:
             raise ValueError(f"X has {X.shape[1]} features, but KMeans was fitted with "
                              f"{self.cluster_centers_.shape[1]}.")
-        return _sq_dists(X, self.cluster_centers_).argmin(axis=1)
+        _, Xc, cc = _centred(X, self.cluster_centers_)
+        return _sq_dists(Xc, cc).argmin(axis=1)
 
 
 def em_to_kmeans(X, centers, sigmas, n_iter=1):
@@ -272,6 +291,7 @@ def em_to_kmeans(X, centers, sigmas, n_iter=1):
     centers = np.asarray(centers, dtype=float)
     if centers.ndim != 2 or centers.shape[1] != X.shape[1]:
         raise ValueError(f"centers must have shape (K, {X.shape[1]}); got {centers.shape}.")
+    offset, X, centers = _centred(X, centers)
     out = []
     for s in sigmas:
         if not s > 0:
@@ -282,5 +302,5 @@ def em_to_kmeans(X, centers, sigmas, n_iter=1):
             r = np.exp(logit - logsumexp(logit, axis=1)[:, None])
             nk = r.sum(axis=0)
             mu = np.where(nk[:, None] > 0, r.T @ X / np.maximum(nk, np.finfo(float).tiny)[:, None], mu)
-        out.append({"sigma": float(s), "responsibilities": r, "means": mu})
+        out.append({"sigma": float(s), "responsibilities": r, "means": mu + offset})
     return out
