@@ -34,7 +34,7 @@ def _reject_complex(value, name):
 def _named(err, name):
     """Re-raise scikit-learn's ValueError/TypeError with ``name`` in front if it is not named."""
     msg = str(err)
-    if type(err) not in (ValueError, TypeError) or re.search(rf"\b{re.escape(name)}\b", msg):
+    if type(err) not in (ValueError, TypeError) or re.search(rf"(?<!\w){re.escape(name)}(?!\w)", msg):
         return err
     return type(err)(f"{name}: {msg}")
 
