@@ -326,3 +326,24 @@ def test_wrong_number_of_features_after_fit(estimator, method):
 def test_sample_needs_a_positive_integer(n_samples):
     with pytest.raises(ValueError, match="n_samples must be a positive integer"):
         _GM.sample(n_samples)
+
+
+def test_no_import_cycle_between_em_and_kmeans():
+    """Validation lives in _validation.py, which imports nothing of the package; kmeans.py does
+    not import em.py (em.py imports kmeans.py for its k-means initialisation)."""
+    import ast
+    from pathlib import Path
+
+    def package_imports(module):
+        tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+        return {node.module for node in ast.walk(tree)
+                if isinstance(node, ast.ImportFrom) and node.module
+                and node.module.startswith("lecture_code")} | {
+            alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+            for alias in node.names if alias.name.startswith("lecture_code")}
+
+    import lecture_code.mixture._validation as validation
+    import lecture_code.mixture.kmeans as kmeans
+    assert package_imports(validation) == set()
+    assert "lecture_code.mixture.em" not in package_imports(kmeans)
+    assert "lecture_code.mixture.kmeans" in package_imports(em_module)
