@@ -292,7 +292,9 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         [1]
         """
         check_is_fitted(self)
-        X = check_X(self, X, reset=False)
+        return self._nearest(check_X(self, X, reset=False))
+
+    def _nearest(self, X):
         return _sq_dists(X, self.cluster_centers_).argmin(axis=1)
 
     def transform(self, X):
@@ -328,7 +330,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         """
         check_is_fitted(self)
         X = check_X(self, X, reset=False)
-        labels = _sq_dists(X, self.cluster_centers_).argmin(axis=1)
+        labels = self._nearest(X)
         return -float(((X - self.cluster_centers_[labels]) ** 2).sum())
 
 
