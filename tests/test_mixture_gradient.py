@@ -135,7 +135,7 @@ def test_two_means_errors(x, sigma, match):
 
 @pytest.mark.parametrize("kwargs, X, match", [
     ({}, np.zeros(10), "reshape"),
-    ({}, np.array([[np.nan, 1.0], [0.0, 1.0]]), "NaN or inf"),
+    ({}, np.array([[np.nan, 1.0], [0.0, 1.0]]), "X contains NaN"),
     ({"n_components": 5}, np.zeros((3, 2)), "more than the number of samples"),
     ({"n_components": 0}, np.zeros((3, 2)), "positive integer"),
     ({"optimizer": "sgd"}, np.zeros((3, 2)), "optimizer must be"),

@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 from sklearn.cluster import KMeans as SkKMeans
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 from lecture_code.datasets import load_faithful, make_mixture
 from lecture_code.mixture import KMeans, em_to_kmeans, hard_e_step, hard_m_step, kmeans_plusplus
@@ -48,7 +49,8 @@ def test_kmeans_plusplus_spreads_centers():
 
 def test_duplicates_and_empty_cluster():
     X = np.vstack([np.zeros((5, 1)), np.ones((5, 1))])
-    km = KMeans(3, n_init=3, random_state=0).fit(X)
+    with pytest.warns(ConvergenceWarning, match=r"distinct clusters \(2\)"):
+        km = KMeans(3, n_init=3, random_state=0).fit(X)
     assert np.all(np.isfinite(km.cluster_centers_)) and km.inertia_ == pytest.approx(0.0)
     # a center far from all data is relocated to a data point rather than becoming NaN
     km = KMeans(2, init=np.array([[0.5], [100.0]])).fit(np.array([[0.0], [0.2], [5.0]]))
@@ -56,9 +58,9 @@ def test_duplicates_and_empty_cluster():
 
 
 @pytest.mark.parametrize("kw, X, match", [
-    (dict(n_clusters=0), [[0.0]], "positive integer"),
+    (dict(n_clusters=0), [[0.0]], "'n_clusters' parameter"),
     (dict(n_clusters=3), [[0.0], [1.0]], "n_samples=2 should be >= n_clusters=3"),
-    (dict(n_clusters=2, init="fancy"), [[0.0], [1.0]], "Unknown init"),
+    (dict(n_clusters=2, init="fancy"), [[0.0], [1.0]], "'init' parameter"),
     (dict(n_clusters=2, init=np.zeros((3, 1))), [[0.0], [1.0]], "init centers must have shape"),
     (dict(n_clusters=1), [0.0, 1.0], "reshape"),
     (dict(n_clusters=1), [[0.0], [np.nan]], "NaN"),
@@ -69,7 +71,7 @@ def test_errors(kw, X, match):
 
 
 def test_predict_unfitted():
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         KMeans(2).predict([[0.0]])
 
 
@@ -77,9 +79,9 @@ def test_em_to_kmeans_limit():
     X = _blobs(3, K=3)
     init = X[:3].copy()
     out = em_to_kmeans(X, init, [5.0, 1.0, 0.1, 1e-3], n_iter=4)
-    km = KMeans(3, init=init, max_iter=4, tol=-1).fit(X)
+    km = KMeans(3, init=init, max_iter=4, tol=0).fit(X)
     last = out[-1]
-    prev = KMeans(3, init=init, max_iter=3, tol=-1).fit(X).cluster_centers_
+    prev = KMeans(3, init=init, max_iter=3, tol=0).fit(X).cluster_centers_
     hard = np.eye(3)[np.argmin(((X[:, None] - prev) ** 2).sum(-1), axis=1)]
     np.testing.assert_allclose(last["responsibilities"], hard, atol=1e-8)
     np.testing.assert_allclose(last["means"], km.cluster_centers_, atol=1e-8)

@@ -11,45 +11,20 @@ import warnings
 
 import numpy as np
 from scipy.special import logsumexp
+from sklearn.base import BaseEstimator, DensityMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
 
 from lecture_code.mixture._steps import (
     blocked_predict, e_step, fused_em_step, log_gaussian_prob, m_step, precisions_from_cholesky)
-from lecture_code.mixture.gaussian import check_covariance_type, precision_cholesky
+from lecture_code.mixture._validation import check_data, check_param_array, check_X
+from lecture_code.mixture.gaussian import precision_cholesky
+from lecture_code.mixture.kmeans import KMeans, kmeans_plusplus
 
+# ConvergenceWarning is scikit-learn's own class, re-exported; check_data lives in _validation
 __all__ = ["means_only_em", "GaussianMixture", "ConvergenceWarning", "check_data"]
-
-_INIT_PARAMS = ("kmeans", "k-means++", "random", "random_from_data")
-
-
-class ConvergenceWarning(UserWarning):
-    """Warned when EM stops at ``max_iter`` before the lower bound converged (as scikit-learn).
-
-    Introduced in the chapter *Mixtures in practice with scikit-learn*.
-
-    >>> issubclass(ConvergenceWarning, UserWarning)
-    True
-    """
-
-
-def check_data(X, min_samples=1):
-    """Validate a data matrix: 2-D, finite floats; clear errors otherwise.
-
-    Introduced in the chapter *Mixtures in practice with scikit-learn*.
-
-    >>> check_data([[1, 2], [3, 4]]).dtype
-    dtype('float64')
-    """
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim == 1:
-        raise ValueError("Expected 2-D data of shape (n_samples, n_features), got a 1-D array. "
-                         "Reshape your data with X.reshape(-1, 1) for a single feature.")
-    if X.ndim != 2:
-        raise ValueError(f"Expected 2-D data of shape (n_samples, n_features); got shape {X.shape}.")
-    if not np.all(np.isfinite(X)):
-        raise ValueError("Input X contains NaN or infinity; remove or impute those rows first.")
-    if X.shape[0] < min_samples:
-        raise ValueError(f"Expected at least {min_samples} samples; got {X.shape[0]}.")
-    return X
 
 
 def means_only_em(x, init_means, n_iter=10, sigma=1.0):
@@ -100,8 +75,8 @@ def means_only_em(x, init_means, n_iter=10, sigma=1.0):
             "log_likelihood": np.array(lls)}
 
 
-class GaussianMixture:
-    """Gaussian mixture fitted by EM, with scikit-learn's constructor, attributes and methods.
+class GaussianMixture(DensityMixin, BaseEstimator):
+    """Gaussian mixture fitted by EM, a scikit-learn estimator with its constructor and attributes.
 
     Introduced in the chapter *Mixtures in practice with scikit-learn*. From the same initial
     parameters it reproduces ``sklearn.mixture.GaussianMixture`` iterate by iterate (to rounding).
@@ -110,11 +85,39 @@ class GaussianMixture:
     ``history_``: one dict per iteration (the start first) with ``weights``, ``means``,
     ``covariances`` and ``log_likelihood`` (mean per sample) of those parameters.
 
+    The algorithm is the book's; the plumbing is scikit-learn's: it derives from
+    ``BaseEstimator`` and ``DensityMixin``, so ``clone``, ``get_params``/``set_params``,
+    ``Pipeline`` and ``GridSearchCV`` work; its parameters are checked against
+    ``_parameter_constraints`` (the same as scikit-learn's) when ``fit`` starts, the data with
+    ``validate_data``; an unfitted model raises ``NotFittedError`` and a run that hits
+    ``max_iter`` warns with scikit-learn's ``ConvergenceWarning``.
+
     >>> from lecture_code.datasets import load_faithful
     >>> gm = GaussianMixture(2, n_init=5, random_state=0).fit(load_faithful())
     >>> round(gm.score(load_faithful()) * 272, 2)
     -1130.26
+    >>> from sklearn.base import clone
+    >>> clone(gm).get_params()["n_init"]
+    5
     """
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(numbers.Integral, 1, None, closed="left")],
+        "covariance_type": [StrOptions({"full", "tied", "diag", "spherical"})],
+        "tol": [Interval(numbers.Real, 0.0, None, closed="left")],   # excludes inf
+        "reg_covar": [Interval(numbers.Real, 0.0, None, closed="left")],
+        "max_iter": [Interval(numbers.Integral, 0, None, closed="left")],
+        "n_init": [Interval(numbers.Integral, 1, None, closed="left")],
+        "init_params": [StrOptions({"kmeans", "k-means++", "random", "random_from_data"})],
+        "weights_init": ["array-like", None],
+        "means_init": ["array-like", None],
+        "precisions_init": ["array-like", None],
+        "random_state": ["random_state"],
+        "warm_start": ["boolean"],
+        "verbose": ["verbose"],
+        "verbose_interval": [Interval(numbers.Integral, 1, None, closed="left")],
+        "keep_history": ["boolean"],
+    }
 
     def __init__(self, n_components=1, *, covariance_type="full", tol=1e-3, reg_covar=1e-6,
                  max_iter=100, n_init=1, init_params="kmeans", weights_init=None,
@@ -138,39 +141,30 @@ class GaussianMixture:
 
     # ----------------------------------------------------------------- checks
     def _check_parameters(self, X):
-        K, (n, d) = self.n_components, X.shape
-        if not isinstance(K, numbers.Integral) or K < 1:
-            raise ValueError(f"n_components must be a positive integer; got {K!r}.")
-        check_covariance_type(self.covariance_type)
-        if not (isinstance(self.tol, numbers.Real) and self.tol >= 0):
-            raise ValueError(f"tol must be a non-negative number; got {self.tol!r}.")
-        if not (isinstance(self.reg_covar, numbers.Real) and self.reg_covar >= 0):
-            raise ValueError(f"reg_covar must be a non-negative number; got {self.reg_covar!r}.")
-        if not isinstance(self.max_iter, numbers.Integral) or self.max_iter < 0:
-            raise ValueError(f"max_iter must be a non-negative integer; got {self.max_iter!r}.")
-        if not isinstance(self.n_init, numbers.Integral) or self.n_init < 1:
-            raise ValueError(f"n_init must be a positive integer; got {self.n_init!r}.")
-        if self.init_params not in _INIT_PARAMS:
-            raise ValueError(f"Unknown init_params {self.init_params!r}; use one of {_INIT_PARAMS}.")
-        if n < K:
-            raise ValueError(f"Expected n_samples >= n_components but got n_components = {K}, "
-                             f"n_samples = {n}.")
+        """The checks that need the data: shapes and values of the ``*_init`` arrays.
+
+        Returns their validated float copies (weights, means, precisions; None if not given).
+        """
+        K, d = self.n_components, X.shape[1]
+        w = m = P = None
         if self.weights_init is not None:
-            w = np.asarray(self.weights_init, dtype=float)
+            w = check_param_array(self.weights_init, "weights_init")
             if w.shape != (K,):
                 raise ValueError(f"weights_init must have shape ({K},); got {w.shape}.")
-            if np.any(w < 0) or np.any(w > 1) or not np.all(np.isfinite(w)):
+            if np.any(w < 0) or np.any(w > 1):
                 raise ValueError("weights_init must lie in [0, 1].")
             if not np.allclose(w.sum(), 1.0, rtol=0, atol=1e-6):
                 raise ValueError(f"weights_init must sum to 1; they sum to {w.sum():.6f}. "
                                  "Normalise them with w / w.sum().")
         if self.means_init is not None:
-            m = np.asarray(self.means_init, dtype=float)
+            m = check_param_array(self.means_init, "means_init")
             if m.shape != (K, d):
                 raise ValueError(f"means_init must have shape (n_components, n_features) = "
                                  f"{(K, d)}; got {m.shape}.")
         if self.precisions_init is not None:
-            self._check_precisions(np.asarray(self.precisions_init, dtype=float), K, d)
+            P = check_param_array(self.precisions_init, "precisions_init")
+            self._check_precisions(P, K, d)
+        return w, m, P
 
     def _check_precisions(self, P, K, d):
         ct = self.covariance_type
@@ -179,7 +173,7 @@ class GaussianMixture:
             raise ValueError(f"precisions_init for covariance_type={ct!r} must have shape "
                              f"{shape}; got {P.shape}.")
         if ct in ("diag", "spherical"):
-            if np.any(P <= 0) or not np.all(np.isfinite(P)):
+            if np.any(P <= 0):
                 raise ValueError(f"precisions_init ({ct}) must be positive.")
             return
         for k, M in enumerate(P.reshape(-1, d, d)):
@@ -189,21 +183,21 @@ class GaussianMixture:
                                  "precisions_init must be symmetric, positive-definite.")
 
     # ----------------------------------------------------------------- init
-    def _initialize_parameters(self, X, rng):
+    def _initialize_parameters(self, X, rng, inits):
         n, K = X.shape[0], self.n_components
-        if all(v is not None for v in (self.weights_init, self.means_init, self.precisions_init)):
+        weights_init, means_init, precisions_init = inits
+        if all(v is not None for v in inits):
             # fully specified start: nothing to estimate (scikit-learn would still run its
             # initialiser only to fill covariances_; here they are the inverse precisions)
-            P = np.asarray(self.precisions_init, dtype=float)
+            P = precisions_init
             self.covariances_ = (np.linalg.inv(P) if self.covariance_type in ("full", "tied")
                                  else 1.0 / P)
-            self.weights_ = np.array(self.weights_init, dtype=float)
-            self.means_ = np.array(self.means_init, dtype=float)
+            self.weights_ = weights_init.copy()
+            self.means_ = means_init.copy()
             self._set_precisions_init(P)
             return
         resp = np.zeros((n, K))
         if self.init_params == "kmeans":
-            from lecture_code.mixture.kmeans import KMeans
             labels = KMeans(K, n_init=1, random_state=rng).fit(X).labels_
             resp[np.arange(n), labels] = 1
         elif self.init_params == "random":
@@ -212,19 +206,18 @@ class GaussianMixture:
         elif self.init_params == "random_from_data":
             resp[rng.choice(n, size=K, replace=False), np.arange(K)] = 1
         else:
-            from lecture_code.mixture.kmeans import kmeans_plusplus
             _, idx = kmeans_plusplus(X, K, random_state=rng)
             resp[idx, np.arange(K)] = 1
         weights, means, cov = m_step(X, resp, self.reg_covar, self.covariance_type)
-        self.weights_ = weights if self.weights_init is None else np.array(self.weights_init, float)
-        self.means_ = means if self.means_init is None else np.array(self.means_init, float)
+        self.weights_ = weights if weights_init is None else weights_init.copy()
+        self.means_ = means if means_init is None else means_init.copy()
         self.covariances_ = cov
-        if self.precisions_init is None:
+        if precisions_init is None:
             self.precisions_cholesky_ = precision_cholesky(cov, self.covariance_type)
             self.precisions_ = precisions_from_cholesky(self.precisions_cholesky_,
                                                         self.covariance_type)
         else:
-            self._set_precisions_init(np.asarray(self.precisions_init, dtype=float))
+            self._set_precisions_init(precisions_init)
 
     def _set_precisions_init(self, P):
         if self.covariance_type == "full":
@@ -256,22 +249,27 @@ class GaussianMixture:
         self.fit_predict(X, y)
         return self
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit_predict(self, X, y=None):
         """Fit, then return the component of each row (consistent with ``predict``).
 
-        Introduced in the chapter *Mixtures in practice with scikit-learn*.
+        Introduced in the chapter *Mixtures in practice with scikit-learn*. The parameters are
+        validated once here (scikit-learn's ``_parameter_constraints``), the data with
+        ``validate_data`` (at least two rows, finite, real, dense), never inside the EM loop.
 
         >>> X = np.array([[0.0], [0.1], [5.0], [5.1]])
         >>> labels = GaussianMixture(2, random_state=0).fit_predict(X)
         >>> bool(labels[0] == labels[1] != labels[2] == labels[3])
         True
         """
-        X = check_data(X, min_samples=2)
-        self._check_parameters(X)
+        X = check_X(self, X, reset=True, min_samples=2)
+        if X.shape[0] < self.n_components:
+            raise ValueError(f"Expected n_samples >= n_components but got n_components = "
+                             f"{self.n_components}, n_samples = {X.shape[0]}.")
+        inits = self._check_parameters(X)
         do_init = not (self.warm_start and hasattr(self, "converged_"))
         n_init = self.n_init if do_init else 1
-        rng = (self.random_state if isinstance(self.random_state, np.random.RandomState)
-               else np.random.RandomState(self.random_state))
+        rng = check_random_state(self.random_state)
         ct = self.covariance_type
         shift = X.mean(axis=0)
         span = np.maximum(X.max(axis=0) - shift, shift - X.min(axis=0))  # accuracy check
@@ -281,7 +279,7 @@ class GaussianMixture:
             if self.verbose:
                 print(f"Initialization {init}")
             if do_init:
-                self._initialize_parameters(X, rng)
+                self._initialize_parameters(X, rng, inits)
             lb = -np.inf if do_init else self.lower_bound_
             lbs, hist = [], []
             if self.max_iter == 0:
@@ -323,7 +321,6 @@ class GaussianMixture:
         self.lower_bounds_ = best_lbs
         if self.keep_history:
             self.history_ = best_hist
-        self.n_features_in_ = X.shape[1]
         return blocked_predict(X, self.weights_, self.means_, self.precisions_cholesky_, ct)
 
     def _snapshot(self, params, ll):
@@ -333,13 +330,8 @@ class GaussianMixture:
 
     # ----------------------------------------------------------------- predict
     def _check_fitted(self, X):
-        if not hasattr(self, "means_"):
-            raise RuntimeError("This GaussianMixture is not fitted yet; call fit(X) first.")
-        X = check_data(X)
-        if X.shape[1] != self.means_.shape[1]:
-            raise ValueError(f"X has {X.shape[1]} features, but the model was fitted with "
-                             f"{self.means_.shape[1]}.")
-        return X
+        check_is_fitted(self)
+        return check_X(self, X, reset=False)
 
     def _weighted_log_prob(self, X, params=None):
         w, mu, _, pc = params if params is not None else self._get_parameters()
@@ -401,12 +393,10 @@ class GaussianMixture:
         >>> [a.shape for a in gm.sample(5)]
         [(5, 1), (5,)]
         """
-        if not hasattr(self, "means_"):
-            raise RuntimeError("This GaussianMixture is not fitted yet; call fit(X) first.")
-        if not isinstance(n_samples, numbers.Integral) or n_samples < 1:
+        check_is_fitted(self)
+        if not isinstance(n_samples, numbers.Integral) or isinstance(n_samples, bool) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive integer; got {n_samples!r}.")
-        rng = (self.random_state if isinstance(self.random_state, np.random.RandomState)
-               else np.random.RandomState(self.random_state))
+        rng = check_random_state(self.random_state)
         counts = rng.multinomial(n_samples, self.weights_)
         ct, d = self.covariance_type, self.means_.shape[1]
         parts = []

@@ -5,19 +5,26 @@ Introduced in the chapter *Hard assignments: k-means*.
 from __future__ import annotations
 
 import numbers
+import warnings
+from numbers import Integral, Real
 
 import numpy as np
+from scipy.spatial.distance import cdist
 from scipy.special import logsumexp
+from sklearn.base import (
+    BaseEstimator, ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, _fit_context)
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
 
-from lecture_code.mixture.em import check_data
+from lecture_code.mixture._validation import check_data, check_param_array, check_X
 
 __all__ = ["KMeans", "kmeans_plusplus", "em_to_kmeans", "hard_e_step", "hard_m_step"]
 
 
 def _rng(random_state):
-    if isinstance(random_state, np.random.RandomState):
-        return random_state
-    return np.random.RandomState(random_state)
+    return check_random_state(random_state)
 
 
 def _sq_dists(X, centers):
@@ -145,8 +152,8 @@ def kmeans_plusplus(X, n_clusters, random_state=None, n_local_trials=None):
     return X0[idx].copy(), idx
 
 
-class KMeans:
-    """k-means by Lloyd's algorithm (hard-assignment EM), with scikit-learn's interface.
+class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEstimator):
+    """k-means by Lloyd's algorithm (hard-assignment EM), a scikit-learn estimator.
 
     Introduced in the chapter *Hard assignments: k-means*. Assign each point to its
     nearest center (E-step with responsibilities 0/1), move each center to the mean of its points
@@ -156,11 +163,29 @@ class KMeans:
     ``keep_history=True`` stores ``history_``: one dict per iteration (the start first, the
     final centers last) with ``centers``, ``labels`` (nearest center) and ``inertia`` of them.
 
+    The plumbing is scikit-learn's (``BaseEstimator``, ``ClusterMixin``, ``TransformerMixin``;
+    parameters checked against ``_parameter_constraints`` when ``fit`` starts), so ``clone``,
+    ``Pipeline`` and ``GridSearchCV`` work. As in scikit-learn, ``init`` is ``"k-means++"``,
+    ``"random"``, an array of centers or a callable ``init(X, n_clusters, random_state)``;
+    ``n_init="auto"`` means 1 for ``"k-means++"`` and arrays, 10 otherwise (the default here is
+    1); ``transform`` gives the distances to the centers and ``score`` minus the inertia.
+    Fewer distinct clusters than ``n_clusters`` warn with ``ConvergenceWarning``.
+
     >>> X = np.array([[0.0], [0.2], [5.0], [5.2]])
     >>> km = KMeans(2, init=np.array([[0.0], [5.0]])).fit(X)
     >>> km.cluster_centers_.ravel().round(12).tolist(), km.labels_.tolist(), round(km.inertia_, 6)
     ([0.1, 5.1], [0, 0, 1, 1], 0.04)
     """
+
+    _parameter_constraints: dict = {
+        "n_clusters": [Interval(Integral, 1, None, closed="left")],
+        "init": [StrOptions({"k-means++", "random"}), callable, "array-like"],
+        "n_init": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],   # excludes inf
+        "random_state": ["random_state"],
+        "keep_history": ["boolean"],
+    }
 
     def __init__(self, n_clusters=8, *, init="k-means++", n_init=1, max_iter=300, tol=1e-4,
                  random_state=None, keep_history=False):
@@ -172,18 +197,35 @@ class KMeans:
         self.random_state = random_state
         self.keep_history = keep_history
 
-    def _init_centers(self, X, rng):
-        if isinstance(self.init, str):
-            if self.init == "k-means++":
-                return kmeans_plusplus(X, self.n_clusters, rng)[0]
-            if self.init == "random":
-                return X[rng.choice(X.shape[0], self.n_clusters, replace=False)].copy()
-            raise ValueError(f"Unknown init {self.init!r}; use 'k-means++', 'random' or an array.")
-        c = np.asarray(self.init, dtype=float)
-        if c.shape != (self.n_clusters, X.shape[1]):
-            raise ValueError(f"init centers must have shape {(self.n_clusters, X.shape[1])}; "
-                             f"got {c.shape}.")
-        return c.copy()
+    def _check_init(self, X):
+        """The number of runs and, for an array ``init``, the validated centers."""
+        n_init = self.n_init
+        if n_init == "auto":
+            n_init = 10 if callable(self.init) or (isinstance(self.init, str)
+                                                  and self.init == "random") else 1
+        if isinstance(self.init, str) or callable(self.init):
+            return n_init, None
+        centers = self._check_centers_shape(check_param_array(self.init, "init"), X, "init")
+        if n_init != 1:
+            warnings.warn(f"Explicit initial center position passed: performing only one init "
+                          f"in KMeans instead of n_init={n_init}.", RuntimeWarning, stacklevel=3)
+        return 1, centers
+
+    def _check_centers_shape(self, centers, X, name):
+        if centers.shape != (self.n_clusters, X.shape[1]):
+            raise ValueError(f"{name} centers must have shape (n_clusters, n_features) = "
+                             f"{(self.n_clusters, X.shape[1])}; got {centers.shape}.")
+        return centers
+
+    def _init_centers(self, X, rng, centers=None):
+        if centers is not None:
+            return centers.copy()
+        if callable(self.init):
+            c = check_param_array(self.init(X, self.n_clusters, random_state=rng), "init(X)")
+            return self._check_centers_shape(c, X, "init(X)")
+        if self.init == "k-means++":
+            return kmeans_plusplus(X, self.n_clusters, rng)[0]
+        return X[rng.choice(X.shape[0], self.n_clusters, replace=False)].copy()
 
     def _lloyd(self, X, centers, tol, offset=0.0):
         labels_old = None
@@ -210,38 +252,43 @@ class KMeans:
             history.append(_snapshot(X, centers, labels, offset))
         return centers + offset, labels, inertia, i + 1, history
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Run Lloyd's algorithm ``n_init`` times and keep the lowest inertia; returns self.
 
-        Introduced in the chapter *Hard assignments: k-means*.
+        Introduced in the chapter *Hard assignments: k-means*. Parameters and data are
+        validated once, before the first iteration.
 
         >>> KMeans(1).fit(np.array([[1.0], [3.0]])).cluster_centers_.tolist()
         [[2.0]]
         """
-        X = check_data(X)
+        X = check_X(self, X, reset=True)
         K = self.n_clusters
-        if not isinstance(K, numbers.Integral) or K < 1:
-            raise ValueError(f"n_clusters must be a positive integer; got {K!r}.")
         if X.shape[0] < K:
             raise ValueError(f"n_samples={X.shape[0]} should be >= n_clusters={K}.")
-        if not isinstance(self.max_iter, numbers.Integral) or self.max_iter < 1:
-            raise ValueError(f"max_iter must be a positive integer; got {self.max_iter!r}.")
-        rng = _rng(self.random_state)
+        n_init, init_centers = self._check_init(X)
+        rng = check_random_state(self.random_state)
         tol = float(np.mean(np.var(X, axis=0))) * self.tol
         best = None
-        n_init = self.n_init if isinstance(self.init, str) else 1
         # work in coordinates centred on the data mean (as scikit-learn): exact distances far
-        # from the origin; centers are shifted back at the end of _lloyd
+        # from the origin; centers are shifted back at the end of _lloyd. As in scikit-learn, a
+        # callable init receives the centred data.
         offset, Xc = _centred(X)
         for _ in range(n_init):
-            init = self._init_centers(Xc, rng) if isinstance(self.init, str) else (
-                self._init_centers(X, rng) - offset)
+            init = (init_centers - offset if init_centers is not None
+                    else self._init_centers(Xc, rng))
             res = self._lloyd(Xc, init, tol, offset)
             if best is None or res[2] < best[2]:
                 best = res
         self.cluster_centers_, self.labels_, self.inertia_, self.n_iter_ = best[:4]
+        self._n_features_out = K
         if self.keep_history:
             self.history_ = best[4]
+        distinct = len(np.unique(self.labels_))
+        if distinct < K:
+            warnings.warn(f"Number of distinct clusters ({distinct}) found smaller than "
+                          f"n_clusters ({K}). Possibly due to duplicate points in X.",
+                          ConvergenceWarning, stacklevel=2)
         return self
 
     def fit_predict(self, X, y=None):
@@ -263,14 +310,48 @@ class KMeans:
         >>> km.predict([[8.0]]).tolist()
         [1]
         """
-        if not hasattr(self, "cluster_centers_"):
-            raise RuntimeError("This KMeans is not fitted yet; call fit(X) first.")
-        X = check_data(X)
-        if X.shape[1] != self.cluster_centers_.shape[1]:
-            raise ValueError(f"X has {X.shape[1]} features, but KMeans was fitted with "
-                             f"{self.cluster_centers_.shape[1]}.")
+        check_is_fitted(self)
+        return self._nearest(check_X(self, X, reset=False))
+
+    def _nearest(self, X):
         _, Xc, cc = _centred(X, self.cluster_centers_)
         return _sq_dists(Xc, cc).argmin(axis=1)
+
+    def transform(self, X):
+        """Euclidean distance of each row to each center, shape (N, n_clusters).
+
+        Introduced in the chapter *Hard assignments: k-means* (as scikit-learn's
+        ``KMeans.transform``; computed from the differences, so exact far from the origin).
+
+        >>> km = KMeans(2, init=np.array([[0.0], [9.0]])).fit([[0.0], [1.0], [9.0]])
+        >>> km.transform([[3.0]]).tolist()
+        [[2.5, 6.0]]
+        """
+        check_is_fitted(self)
+        return cdist(check_X(self, X, reset=False), self.cluster_centers_)
+
+    def fit_transform(self, X, y=None):
+        """Fit, then return the distances of the rows of X to the centers.
+
+        Introduced in the chapter *Hard assignments: k-means*.
+
+        >>> KMeans(1).fit_transform([[1.0], [3.0]]).tolist()
+        [[1.0], [1.0]]
+        """
+        return self.fit(X).transform(X)
+
+    def score(self, X, y=None):
+        """Minus the k-means objective of X: −Σₙ ‖xₙ − nearest center‖² (higher is better).
+
+        Introduced in the chapter *Hard assignments: k-means* (as scikit-learn's ``score``).
+
+        >>> KMeans(1).fit([[1.0], [3.0]]).score([[0.0], [2.0]])
+        -4.0
+        """
+        check_is_fitted(self)
+        X = check_X(self, X, reset=False)
+        labels = self._nearest(X)
+        return -float(((X - self.cluster_centers_[labels]) ** 2).sum())
 
 
 def em_to_kmeans(X, centers, sigmas, n_iter=1):
