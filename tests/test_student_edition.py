@@ -265,10 +265,9 @@ def test_each_widget_figure_is_shown_once(chapters):
         for i, cell in enumerate(cells[:-1]):
             if cell["cell_type"] == "code" and re.search(
                     r"^\s*(em_stepper|gaussian_explorer|difference_explorer)\(", _text(cell), re.M):
+                # a static copy's caption, if the book had one, goes under the widget
                 after = cells[i + 1]
-                assert after["metadata"].get(ROLE_KEY) == "caption", \
-                    f"{name}: the widget's caption is not under it"
-                nxt = cells[i + 2] if i + 2 < len(cells) else {"metadata": {}}
+                nxt = cells[i + 2] if after["metadata"].get(ROLE_KEY) == "caption" else after
                 assert "figure" not in nxt["metadata"].get("mystnb", {}), \
                     f"{name}: the widget's figure is drawn a second time after it"
 

@@ -65,8 +65,14 @@ def _check_count(n, name, minimum=0):
     return int(n)
 
 
+def _symmetric(S):
+    """Symmetric up to rounding, relative to the largest entry (eigen-decompositions leave
+    off-diagonal zeros of order 1e-17 that are not exactly mirrored)."""
+    return np.allclose(S, S.T, rtol=1e-10, atol=1e-12 * float(np.abs(S).max(initial=0.0)))
+
+
 def _chol_lower(S, what="cov"):
-    if not np.allclose(S, S.T, rtol=1e-10, atol=0.0):
+    if not _symmetric(S):
         raise ValueError(f"{what} must be symmetric; got {S.tolist()!s:.80}. Use ({what} + "
                          f"{what}.T) / 2 if the asymmetry is rounding.")
     try:
@@ -232,7 +238,7 @@ def ellipse(cov, n_std=1.0):
     cov = _real_array(cov, "cov")
     if cov.shape != (2, 2):
         raise ValueError(f"ellipse needs a (2, 2) covariance; got shape {cov.shape}.")
-    if not np.allclose(cov, cov.T, rtol=1e-10, atol=0.0):
+    if not _symmetric(cov):
         raise ValueError(f"cov must be symmetric; got {cov.tolist()}.")
     if not (isinstance(n_std, (int, float, np.integer, np.floating)) and np.isfinite(n_std)
             and n_std > 0):
