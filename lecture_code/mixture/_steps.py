@@ -349,8 +349,8 @@ def fused_em_step(X, weights, means, prec_chol, covariance_type, reg_covar, bloc
 
     Expanding the quadratic cancels when tight clusters lie far from the shift (relative to
     their width). The step estimates that rounding error from ``span`` (the largest
-    |x − shift| per feature, computed if not given) before and after the pass; when it could
-    exceed 1e-10 it uses the exact path instead: x − μ_k formed for each component in the block
+    ``|x − shift|`` per feature, computed if not given) before and after the pass; when it
+    could exceed 1e-10 it uses the exact path instead: x − μ_k formed for each component in the block
     and the scatter accumulated about each current mean (1.2–2× the time). ``exact=True`` or
     ``False`` forces one path. ``validate=False`` skips the argument checks (``fit``'s inner
     loop, whose arguments are checked once).
