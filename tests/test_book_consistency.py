@@ -7,13 +7,22 @@ from pathlib import Path
 
 import pytest
 
-from tools.check_book import book_pages, source_problems, toc_files
+from tools.check_book import book_pages, duplicate_keys, source_problems, toc_files
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_toc_and_book_agree_and_notebooks_are_clean():
     assert source_problems() == []
+
+
+def test_a_key_given_twice_in_the_config_is_caught(tmp_path):
+    """YAML keeps the last of two equal keys: two html_css_files lists would drop a stylesheet."""
+    config = tmp_path / "_config.yml"
+    config.write_text("sphinx:\n  config:\n    html_css_files: [a.css]\n"
+                      "    html_js_files: [a.js]\n    html_css_files: [b.css]\n")
+    (problem,) = duplicate_keys(config)
+    assert "'html_css_files' is given twice" in problem and "line 5" in problem
 
 
 def test_front_matter_comes_first():

@@ -40,9 +40,38 @@ def book_pages(root: Path = ROOT) -> list[str]:
     return sorted(str(p.relative_to(root).with_suffix("")) for p in pages)
 
 
+def duplicate_keys(path: Path) -> list[str]:
+    """Keys given twice in one mapping of a YAML file (YAML keeps the last one silently)."""
+    import yaml
+
+    found = []
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def mapping(loader, node):
+        seen = set()
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node)
+            if key in seen:
+                found.append(f"{path.name}, line {key_node.start_mark.line + 1}: {key!r} is "
+                             "given twice in the same mapping; only the last one counts. "
+                             "Merge the two into one.")
+            seen.add(key)
+        return loader.construct_mapping(node)
+
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    yaml.load(path.read_text(encoding="utf-8"), Loader=Loader)
+    return found
+
+
 def source_problems(root: Path = ROOT) -> list[str]:
-    """Problems with the sources: toc and book/ disagree, notebooks stored with outputs."""
+    """Problems with the sources: toc and book/ disagree, notebooks stored with outputs,
+    keys given twice in _config.yml or _toc.yml."""
     problems = []
+    for config in ("_config.yml", "_toc.yml"):
+        if (root / config).exists():
+            problems += duplicate_keys(root / config)
     toc, pages = toc_files(root), book_pages(root)
     for dup in sorted({f for f in toc if toc.count(f) > 1}):
         problems.append(f"_toc.yml lists {dup} more than once.")
