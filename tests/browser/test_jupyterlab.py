@@ -16,13 +16,10 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from tools.make_student import build
-
-from .conftest import CHROMIUM, CHROMIUM_ARGS
 
 CHAPTERS = ["08_gaussians.ipynb", "11_em.ipynb"]   # widgets, admonitions, cross-chapter refs
 TOKEN = "jupyterlab-myst-check"
@@ -72,30 +69,27 @@ def lab(tmp_path_factory):
 
 
 @pytest.mark.parametrize("name", CHAPTERS)
-def test_jupyterlab_renders_the_chapters_myst(lab, name):
-    playwright = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
+def test_jupyterlab_renders_the_chapters_myst(lab, browser, name):
+    # ``browser`` is the session's Chromium (conftest.py): a second sync_playwright() in the
+    # same session would refuse to start inside the first one's event loop.
     url, edition = lab
     source = json.loads((edition / name).read_text(encoding="utf-8"))
     markdown = "\n".join("".join(c["source"]) for c in source["cells"]
                          if c["cell_type"] == "markdown")
     displays = len(re.findall(r"\$\$[^$]+\$\$", markdown))
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1300, "height": 1600})
-            page.goto(f"{url}/lab/tree/{name}?token={TOKEN}", timeout=120_000)
-            page.wait_for_selector(".jp-MarkdownCell .katex", timeout=120_000, state="attached")
-            page.wait_for_function(
-                f"document.querySelectorAll('.jp-MarkdownCell').length >= "
-                f"{sum(c['cell_type'] == 'markdown' for c in source['cells'])}", timeout=60_000)
-            time.sleep(3)   # the last cells' math
-            text = page.locator(".jp-Notebook").last.inner_text()
-            boxes = page.locator(".jp-MarkdownCell aside").count()
-            math = page.locator(".jp-MarkdownCell .katex").count()
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 1300, "height": 1600})
+    try:
+        page.goto(f"{url}/lab/tree/{name}?token={TOKEN}", timeout=120_000)
+        page.wait_for_selector(".jp-MarkdownCell .katex", timeout=120_000, state="attached")
+        page.wait_for_function(
+            f"document.querySelectorAll('.jp-MarkdownCell').length >= "
+            f"{sum(c['cell_type'] == 'markdown' for c in source['cells'])}", timeout=60_000)
+        time.sleep(3)   # the last cells' math
+        text = page.locator(".jp-Notebook").last.inner_text()
+        boxes = page.locator(".jp-MarkdownCell aside").count()
+        math = page.locator(".jp-MarkdownCell .katex").count()
+    finally:
+        page.close()
     assert boxes >= 1, f"{name}: the learning objectives are not drawn as an admonition"
     assert math > 0, f"{name}: no typeset math"
     numbers = re.findall(r"^\((\d+)\)$", text, re.M)

@@ -8,6 +8,7 @@ conftest.py for how to run these tests.
 """
 from __future__ import annotations
 
+import ast
 import json
 import re
 
@@ -17,7 +18,6 @@ from .book_site import ROOT, screenshot_path, toc_pages
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 EXPLORERS = ("difference_explorer", "gaussian_explorer", "em_stepper", "FrameExplorer")
-CALL = re.compile(r"^(%s)\(" % "|".join(EXPLORERS), re.MULTILINE)
 
 
 def explorer_cells(name: str) -> int:
@@ -29,9 +29,11 @@ def explorer_cells(name: str) -> int:
     count = 0
     for cell in cells:
         if cell["cell_type"] == "code":
-            source = "".join(cell["source"]).strip()
-            last = source.rsplit("\n", 1)[-1] if source else ""
-            count += bool(CALL.match(last))
+            body = ast.parse("".join(cell["source"])).body
+            last = body[-1] if body else None     # a call may span several lines
+            count += (isinstance(last, ast.Expr) and isinstance(last.value, ast.Call)
+                      and isinstance(last.value.func, ast.Name)
+                      and last.value.func.id in EXPLORERS)
     return count
 
 
