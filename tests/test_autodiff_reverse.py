@@ -312,3 +312,30 @@ def test_unsupported_ufuncs_and_keywords_raise_type_errors():
         vjp(np.add.reduce, np.ones(2))
     with pytest.raises(TypeError, match="keyword.*out"):
         vjp(lambda x: np.sin(x, out=np.empty(2)), np.ones(2))
+
+
+# --- the fast path (lecture_code.autodiff._fast) against the plain tape (_tape) -----------
+@pytest.mark.parametrize("f, args", [
+    (lambda x: np.sum(np.sin(x) * x ** 2 + x * x), (np.linspace(0.1, 2.0, 7),)),
+    (lambda x, y: np.sum(np.exp(x[:, None] * y) / (1.0 + y ** 2)),
+     (np.array([0.3, -0.5]), np.array([1.0, 2.0, 0.5]))),
+    (lambda x, y: x * y + np.sin(x) / y - 2.0 ** x + x ** 2 - (-x) * 3, (2.0, 3.0)),
+])
+def test_in_place_backward_agrees_with_the_plain_one(f, args):
+    from lecture_code.autodiff import _fast
+    tape = Tape()
+    out = f(*[tape.input(np.array(a) if np.ndim(a) else a) for a in args])
+    tape.finish()
+    fast = tape.backward(out.index, 1.0)
+    plain = _fast.PLAIN_BACKWARD(tape, out.index, 1.0)
+    for i in range(len(args)):
+        np.testing.assert_allclose(fast[i], plain[i], rtol=1e-14, atol=0)
+
+
+def test_generated_operators_record_float_nodes():
+    tape = Tape()
+    x, y = tape.input(2.0), tape.input(3.0)
+    nodes = [(x + y).index, (x - 1).index, (2 * x).index, (x ** 3).index, (1.0 - y).index]
+    tape.finish()
+    assert all(type(tape.recorded[i]) is tuple for i in nodes)
+    assert tape.recorded[nodes[3]] == (0, 12.0)          # d(x**3)/dx = 3 x**2 at 2

@@ -25,8 +25,8 @@ import operator
 
 import numpy as np
 
-from .reverse import (FUNCTIONS, Variable, find_tape, record, register, unbroadcast, value_of,
-                      _plain, _shape)
+from ._tape import (FUNCTIONS, Variable, find_tape, record, register, unbroadcast, value_of,
+                    _shape)
 from .rules import primal_value
 
 __all__ = ["FUNCTIONS", "getitem", "matmul"]
@@ -79,7 +79,7 @@ def _sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where
 @_implements(np.mean)
 def _mean(a, axis=None, dtype=None, out=None, keepdims=False, where=None):
     _no_extras("mean", dtype=dtype, out=out, where=where)
-    shape = _shape(_plain(a))
+    shape = _shape(primal_value(a))
     count = int(np.prod([shape[i] for i in _axes(axis, len(shape))]))
     return _sum(a, axis=axis, keepdims=keepdims) / float(count)
 
@@ -143,7 +143,7 @@ def matmul(a, b):
 
 
 def _ndim(x):
-    return len(_shape(_plain(x)))
+    return len(_shape(primal_value(x)))
 
 
 @_implements(np.dot)
@@ -396,7 +396,7 @@ def getitem(x, index):
 # --- constants: shape queries and *_like constructors -----------------------------------
 @_implements(np.shape)
 def _np_shape(a):
-    return _shape(_plain(a))
+    return _shape(primal_value(a))
 
 
 @_implements(np.ndim)
@@ -406,7 +406,7 @@ def _np_ndim(a):
 
 @_implements(np.size)
 def _np_size(a, axis=None):
-    shape = _shape(_plain(a))
+    shape = _shape(primal_value(a))
     return int(np.prod(shape)) if axis is None else shape[axis]
 
 
