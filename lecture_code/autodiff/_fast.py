@@ -59,27 +59,21 @@ def _flogaddexp(x, y):
 
 
 class _FloatMath:
-    """numpy's names mapped to Python-float functions, to evaluate ``rules`` on floats."""
+    """numpy's names mapped to Python-float functions, to evaluate ``rules`` on floats.
 
-    sin, cos, tan, exp, log, sqrt = math.sin, math.cos, math.tan, math.exp, math.log, math.sqrt
-    arcsin, arccos, arctan = math.asin, math.acos, math.atan
-    sinh, cosh, tanh = math.sinh, math.cosh, math.tanh
-    arcsinh, arccosh, arctanh = math.asinh, math.acosh, math.atanh
-    expm1, log1p, log2, log10, cbrt = math.expm1, math.log1p, math.log2, math.log10, math.cbrt
-    arctan2, hypot = math.atan2, math.hypot
-    absolute = abs = staticmethod(abs)
+    A rule's own ``math_fn`` (``math.sin`` for ``sin``) is added below; here are the float
+    versions of the rest, and of the functions the partials call (``np.ones_like``, ...).
+    """
+
+    abs = staticmethod(abs)
     sign = staticmethod(_fsign)
     maximum, minimum = staticmethod(_fmaximum), staticmethod(_fminimum)
     logaddexp = staticmethod(_flogaddexp)
     add, subtract, multiply = operator.add, operator.sub, operator.mul
     divide = true_divide = operator.truediv
-    power = operator.pow
+    power = operator.pow                         # not math.pow: (-8.0) ** (1/3) is complex
     negative, positive = operator.neg, operator.pos
     equal = operator.eq
-
-    @staticmethod
-    def exp2(x):
-        return 2.0 ** x
 
     @staticmethod
     def square(x):
@@ -90,7 +84,7 @@ class _FloatMath:
         return 1.0 / x
 
     @staticmethod
-    def floor(x):
+    def floor(x):                                # math.floor returns an int
         return float(math.floor(x))
 
     @staticmethod
@@ -108,6 +102,11 @@ class _FloatMath:
     @staticmethod
     def zeros_like(x):
         return 0.0
+
+
+for _rule in RULES.values():
+    if _rule.math_fn is not None and not hasattr(_FloatMath, _rule.name):
+        setattr(_FloatMath, _rule.name, staticmethod(_rule.math_fn))
 
 
 _FLOAT_NS = dict(vars(rules))
