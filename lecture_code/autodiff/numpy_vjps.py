@@ -13,8 +13,8 @@ looks them up there. (The package imports this module, so the table is full when
 ``lecture_code.autodiff`` is imported.)
 
 >>> import numpy as np
->>> from lecture_code.autodiff.reverse import vjp
->>> _, pullback = vjp(lambda A: np.sum(A @ np.array([1.0, 2.0])), np.eye(2))
+>>> from lecture_code.autodiff.reverse import tape_vjp
+>>> _, pullback = tape_vjp(lambda A: np.sum(A @ np.array([1.0, 2.0])), np.eye(2))
 >>> pullback(1.0)[0]
 array([[1., 2.],
        [1., 2.]])
@@ -118,8 +118,8 @@ def matmul(a, b):
     Follows ``np.matmul``: 1-D operands are promoted to a row (``a``) or column (``b``),
     leading dimensions broadcast.
 
-    >>> from lecture_code.autodiff.reverse import vjp
-    >>> _, pullback = vjp(lambda x: np.array([[1.0, 2.0], [3.0, 4.0]]) @ x, np.ones(2))
+    >>> from lecture_code.autodiff.reverse import tape_vjp
+    >>> _, pullback = tape_vjp(lambda x: np.array([[1.0, 2.0], [3.0, 4.0]]) @ x, np.ones(2))
     >>> pullback(np.array([1.0, 0.0]))[0]
     array([1., 2.])
     """
@@ -381,8 +381,8 @@ def getitem(x, index):
 
     Introduced in the chapter *Jacobians and Hessians*.
 
-    >>> from lecture_code.autodiff.reverse import vjp
-    >>> _, pullback = vjp(lambda x: x[[0, 0, 2]], np.zeros(3))
+    >>> from lecture_code.autodiff.reverse import tape_vjp
+    >>> _, pullback = tape_vjp(lambda x: x[[0, 0, 2]], np.zeros(3))
     >>> pullback(np.ones(3))[0]
     array([2., 0., 1.])
     """

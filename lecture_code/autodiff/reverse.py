@@ -24,11 +24,11 @@ Students write plain numpy. numpy hands every call on a :class:`Variable` to its
 or ``__array_function__`` (``np.sum``, ``np.matmul``, ``np.reshape``, ... whose VJPs live in
 :mod:`lecture_code.autodiff.numpy_vjps`).
 
-The primitive is :func:`vjp`; ``grad``, ``jacrev`` and ``hessian`` are built on it in
-:mod:`lecture_code.autodiff.transforms`.
+The primitive is :func:`tape_vjp`; ``vjp``, ``grad``, ``value_and_grad``, ``jacrev`` and
+``hessian`` are built on it in :mod:`lecture_code.autodiff.transforms`.
 
 >>> import numpy as np
->>> value, pullback = vjp(lambda x: np.sum(np.sin(x) * x**2), np.array([1.0, 2.0]))
+>>> value, pullback = tape_vjp(lambda x: np.sum(np.sin(x) * x**2), np.array([1.0, 2.0]))
 >>> bar, = pullback(1.0)
 >>> x = np.array([1.0, 2.0])
 >>> bool(np.allclose(bar, np.cos(x) * x**2 + 2 * x * np.sin(x)))
@@ -45,18 +45,18 @@ from ._tape import (FUNCTIONS, Node, Tape, Variable, find_tape, record,  # noqa:
                     register, unbroadcast, value_of, _shape)
 from .rules import primal_value
 
-__all__ = ["Variable", "Tape", "Node", "vjp", "value_and_grad", "unbroadcast", "logsumexp",
-           "FUNCTIONS", "register"]
+__all__ = ["Variable", "Tape", "Node", "tape_vjp", "unbroadcast", "logsumexp", "FUNCTIONS",
+           "register"]
 
 
 # ---------------------------------------------------------------------------------------
-# The primitive: vjp
+# The primitive: tape_vjp
 # ---------------------------------------------------------------------------------------
 def _as_input(x, position):
     if type(x) is float or isinstance(x, np.ndarray) and x.dtype == np.float64:
         return x
     if isinstance(x, (bool, np.bool_)) or (isinstance(x, np.ndarray) and x.dtype == bool):
-        raise TypeError(f"vjp: argument {position} is a boolean; differentiate with respect "
+        raise TypeError(f"tape_vjp: argument {position} is a boolean; differentiate with respect "
                         "to float values.")
     if isinstance(x, numbers.Real) and not isinstance(x, np.generic):
         return float(x)
@@ -65,30 +65,32 @@ def _as_input(x, position):
     if isinstance(x, np.ndarray):
         if np.issubdtype(x.dtype, np.integer) or np.issubdtype(x.dtype, np.floating):
             return x.astype(float)
-        raise TypeError(f"vjp: argument {position} has dtype {x.dtype}; reverse mode "
+        raise TypeError(f"tape_vjp: argument {position} has dtype {x.dtype}; reverse mode "
                         "differentiates real float arrays. Convert it with x.astype(float).")
     if isinstance(x, (list, tuple, dict, str, complex)):
-        raise TypeError(f"vjp: argument {position} is a {type(x).__name__}; pass a float or "
+        raise TypeError(f"tape_vjp: argument {position} is a {type(x).__name__}; pass a float or "
                         "a numpy array (e.g. np.asarray(x, dtype=float)).")
     return x                                     # dual numbers, outer Variables, ...
 
 
-def vjp(f, *args):
+def tape_vjp(f, *args):
     """Run ``f(*args)`` on a tape; return its value and the pullback ``out_bar -> arg bars``.
 
     Chapter *Forward and reverse mode*. ``pullback(out_bar)`` returns a tuple with one
     adjoint per argument, of the argument's shape (a float for a float argument): the
     vector-Jacobian product ``out_barᵀ J``. It can be called many times (``jacrev`` calls it
-    once per output component).
+    once per output component). This is the tape's primitive; the function for users is
+    :func:`lecture_code.autodiff.vjp`, built on it, whose pullback returns the adjoint itself
+    for one argument.
 
-    >>> value, pullback = vjp(lambda x, y: x * y + np.sin(x), 2.0, 3.0)
+    >>> value, pullback = tape_vjp(lambda x, y: x * y + np.sin(x), 2.0, 3.0)
     >>> value == 6.0 + float(np.sin(2.0))
     True
     >>> pullback(1.0) == (3.0 + float(np.cos(2.0)), 2.0)
     True
     """
     if not callable(f):
-        raise TypeError(f"vjp: the first argument must be a function, got {type(f).__name__}.")
+        raise TypeError(f"tape_vjp: the first argument must be a function, got {type(f).__name__}.")
     values = [_as_input(x, i) for i, x in enumerate(args)]
     tape = Tape()
     try:
@@ -99,12 +101,12 @@ def vjp(f, *args):
     finally:
         tape.finish()
     if isinstance(out, (tuple, list)):
-        raise TypeError("vjp: the function returned a tuple/list; return one float or array "
+        raise TypeError("tape_vjp: the function returned a tuple/list; return one float or array "
                         "(stack several outputs with np.stack).")
     constant = not (type(out) is Variable and out.tape is tape)
     value = out if constant else out.value
     if type(value) is Variable and value.tape is tape:
-        raise ValueError("vjp: internal error: nested value on the same tape")
+        raise ValueError("tape_vjp: internal error: nested value on the same tape")
     out_shape = _shape(value)
     array_inputs = [i for i, v in enumerate(values) if isinstance(v, np.ndarray)]
 
@@ -154,23 +156,6 @@ def _finish_bar(bar, value):
     return bar
 
 
-def value_and_grad(f, *args):
-    """``f(*args)`` and its gradient with respect to the first argument (reverse mode).
-
-    Chapter *Forward and reverse mode*. ``f`` must return a scalar.
-
-    >>> value_and_grad(lambda x: np.sum(x ** 2), np.array([1.0, 2.0]))
-    (np.float64(5.0), array([2., 4.]))
-    """
-    value, pullback = vjp(f, *args)
-    if _shape(value) != ():
-        raise ValueError(f"value_and_grad: the function must return a scalar, got shape "
-                         f"{_shape(value)}. Use vjp (or jacrev) for non-scalar outputs, or "
-                         "reduce the output with np.sum.")
-    one = 1.0 if not isinstance(value, np.ndarray) else np.ones(())
-    return value, pullback(one)[0]
-
-
 # ---------------------------------------------------------------------------------------
 # logsumexp
 # ---------------------------------------------------------------------------------------
@@ -185,7 +170,7 @@ def logsumexp(x, axis=None, keepdims=False):
 
     >>> float(logsumexp(np.array([1000.0, 1000.0])))
     1000.6931471805599
-    >>> _, pullback = vjp(lambda x: logsumexp(x), np.array([0.0, np.log(3.0)]))
+    >>> _, pullback = tape_vjp(lambda x: logsumexp(x), np.array([0.0, np.log(3.0)]))
     >>> pullback(1.0)[0]
     array([0.25, 0.75])
     """
