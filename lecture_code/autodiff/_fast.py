@@ -8,7 +8,7 @@ module makes it fast, in three ways:
   :mod:`lecture_code.autodiff.rules`, run on floats) and stored as a flat tuple
   ``(parent, partial, parent, partial)`` instead of a :class:`~._tape.Node` of closures;
 * **generated operators**: ``+ - * / **`` of :class:`~._tape.Variable` are written out by
-  one factory (:func:`_operator_source`), compiled once at import time (as
+  one factory (:func:`_operator_methods`), compiled once at import time (as
   :func:`collections.namedtuple` does), so that the hot scalar case runs inline with no
   helper call: a few hundred nanoseconds per recorded operation;
 * **in-place accumulation**: the backward pass adds array adjoints into arrays it

@@ -121,7 +121,7 @@ def _unary(rule, x):
 # value is numpy's; the tangent is 0 where the incoming tangent is 0 and NaN (a marker)
 # where it is not, with the rule's message kept here under the perturbation's tag. If a
 # marker survives to the output (no np.where masked it out), split() raises DomainError
-# with that message; reverse mode does the same with the adjoint (see reverse.py).
+# with that message; reverse mode does the same with the adjoint (see _tape.py).
 _PENDING: dict = {}
 
 

@@ -5,11 +5,10 @@ While the function runs, every operation on a :class:`Variable` appends one *nod
 each of them. The backward pass walks the tape once, from the output to the inputs, and
 accumulates ``parent_bar += local_vjp(node_bar)`` (the chain rule, one edge at a time).
 
-The code is in two modules behind this one: :mod:`lecture_code.autodiff._tape`, the tape, its
-nodes and the general :class:`Variable` with a plain backward pass; and
-:mod:`lecture_code.autodiff._fast`, the fast path (float nodes, generated operators, in-place
-accumulation of adjoints), which importing this module switches on. Two kinds of node share
-the tape and the backward loop:
+The code is in two modules behind this one: ``_tape.py``, the tape, its nodes and the general
+:class:`Variable` with a plain backward pass; and ``_fast.py``, the fast path (float nodes,
+generated operators, in-place accumulation of adjoints), which importing this module switches
+on. Two kinds of node share the tape and the backward loop:
 
 * **scalar nodes**, when every value is a Python ``float``: the local partial derivatives
   are numbers, computed at record time from :mod:`lecture_code.autodiff.rules` (evaluated

@@ -129,7 +129,7 @@ def _reshape(a, shape):
 
 
 # ---------------------------------------------------------------------------------------
-# reverse mode (the tape lives in reverse.py)
+# reverse mode (reverse.py; the tape itself lives in _tape.py)
 # ---------------------------------------------------------------------------------------
 def _reverse_vjp(f, *args):
     try:
