@@ -14,8 +14,8 @@ module makes it fast, in three ways:
 * **in-place accumulation**: the backward pass adds array adjoints into arrays it
   allocated itself instead of allocating a new sum for every contribution.
 
-The general versions stay in :mod:`._tape` (``PLAIN_BACKWARD`` is the plain backward pass)
-and the tests check that both give the same derivatives.
+The general versions stay in :mod:`._tape` (``PLAIN_BACKWARD`` and ``PLAIN_OPERATORS`` keep
+what this module replaces), and the tests check that both give the same derivatives.
 
 >>> from lecture_code.autodiff._tape import Tape
 >>> tape = Tape()
@@ -406,11 +406,13 @@ def _fresh(a):
             and a.flags.writeable and sys.getrefcount(a) <= 3)
 
 
-#: The plain backward pass of :mod:`._tape`, which the in-place one replaces.
+#: The plain backward pass and operators of :mod:`._tape`, which this module replaces (kept
+#: so that the tests can run the plain tape against the fast one).
 PLAIN_BACKWARD = Tape.backward
+_METHODS = dict(_operator_methods(), __neg__=_neg)
+PLAIN_OPERATORS = {name: Variable.__dict__[name] for name in _METHODS}
 
-for _name, _method in _operator_methods().items():
+for _name, _method in _METHODS.items():
     setattr(Variable, _name, _method)
-Variable.__neg__ = _neg
 Tape.backward = _backward_in_place
 _tape.FLOAT_PATH = _apply_float
