@@ -3,7 +3,7 @@
 #   make book    build the HTML book into _build/html and say where to open it
 #   make test    unit/property tests, doctests, every notebook, strict book build, browser checks
 #   make lab     JupyterLab on book/, for working through the chapters locally
-#   make bench   the benchmarks (installs the optional autograd and jax first)
+#   make bench   the benchmarks (installs autograd and jax, pinned in benchmarks/requirements.txt)
 #   make student the student edition (solutions removed) in _build/student, see its README
 #   make pdf     the whole book as one PDF, _build/pdf/book.pdf (after make book; Chromium)
 #   make clean   remove build products and caches (keeps .venv)
@@ -119,7 +119,7 @@ test-browser: $(DEV_STAMP)
 BENCHMARKS := $(sort $(wildcard benchmarks/*.py))
 
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet autograd jax
+	$(BIN)/python -m pip install --quiet -r benchmarks/requirements.txt
 ifeq ($(BENCHMARKS),)
 	@echo "bench: no benchmarks in benchmarks/ yet."
 else

@@ -40,7 +40,7 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from lecture_code.autodiff import reverse  # noqa: E402
-from lecture_code.autodiff.reverse import logsumexp, vjp  # noqa: E402
+from lecture_code.autodiff.reverse import logsumexp, tape_vjp  # noqa: E402
 from lecture_code.autodiff.examples import rosenbrock, rosenbrock_gradient  # noqa: E402
 
 QUICK = False
@@ -181,7 +181,7 @@ def case_a(n):
         return sum_sin(np, x)
 
     def ours():
-        value, pullback = vjp(lambda x: sum_sin(np, x), x)
+        value, pullback = tape_vjp(lambda x: sum_sin(np, x), x)
         return pullback(1.0)[0]
     g = ours()
     np.testing.assert_allclose(g, np.cos(x) * x ** 2 + 2 * x * np.sin(x), rtol=1e-12)
@@ -236,7 +236,7 @@ def case_b(N, D=2, K=3):
         return gmm_nll(np, logsumexp, *params, X)
 
     def ours():
-        _, pullback = vjp(lambda *p: gmm_nll(np, logsumexp, *p, X), *params)
+        _, pullback = tape_vjp(lambda *p: gmm_nll(np, logsumexp, *p, X), *params)
         return pullback(1.0)
     g = ours()
     report_pair(case, "lecture_code reverse", ours, f)
@@ -290,7 +290,7 @@ def case_c(n=100):
     ops = len(tape.recorded) - n                  # recorded operations (not the inputs)
 
     def ours():
-        _, pullback = vjp(rosenbrock, *xs)
+        _, pullback = tape_vjp(rosenbrock, *xs)
         return pullback(1.0)
     np.testing.assert_allclose(ours(), exact, rtol=1e-12)
     report_pair(case, "lecture_code reverse (scalar)", ours, f, ops)
@@ -369,13 +369,14 @@ def case_c(n=100):
 def _source_transform(case, source, xs, exact, t_f, ops):
     """The source-transformed gradient of the Rosenbrock function, if the API fits.
 
-    ``lecture_code.autodiff.source.grad(rosenbrock)`` writes the reverse program with the loop
-    unrolled for 100 inputs (generated and compiled once, on the first call, then cached).
+    ``lecture_code.autodiff.source.gradient_program(rosenbrock)`` writes the reverse program
+    with the loop unrolled for 100 inputs (generated and compiled once, on the first call,
+    then cached).
     """
     source = sys.modules.get("lecture_code.autodiff.source", source)  # __import__ gives the
-    make = getattr(source, "grad", None) or getattr(source, "gradient", None)  # top package
+    make = getattr(source, "gradient_program", None)                  # top package
     if make is None:
-        skip(case, "lecture_code source transform", "no grad/gradient in source module")
+        skip(case, "lecture_code source transform", "no gradient_program in source module")
         return
     try:
         g = make(rosenbrock)

@@ -5,7 +5,7 @@ Hypothesis builds random compositions of the primitives of ``lecture_code.autodi
 as scalar functions of 1-3 variables and as numpy-array functions (elementwise rules,
 broadcasting, reductions, ``logsumexp``, ``matmul``, transposes and indexing). Each program is
 differentiated by every mode -- dual numbers (``derivative``, multi-component duals,
-``jvp``, ``jacfwd``), reverse mode (``reverse.vjp``, ``grad``, ``value_and_grad``,
+``jvp``, ``jacfwd``), reverse mode (``reverse.tape_vjp``, ``grad``, ``value_and_grad``,
 ``jacrev``), the evaluation trace's forward and reverse sweeps, and forward-over-reverse
 ``hessian``/``hvp`` -- and the results must agree to 1e-10 relative to each other and with
 central differences to a tolerance that suits them.
@@ -286,7 +286,7 @@ def test_scalar_programs_every_mode_agrees(data):
 
     x = np.array(xs)
     # reverse mode: the reference
-    y, pullback = reverse.vjp(f, *xs)
+    y, pullback = reverse.tape_vjp(f, *xs)
     g = np.array(pullback(1.0), dtype=float)
     scale = scale_of(g)
     close(y, value, scale_of(value), what="reverse-mode value")
@@ -442,12 +442,12 @@ def test_array_programs_jacobians_agree(expr, inputs, data):
     u = np.asarray(data.draw(st.lists(points, min_size=value.size, max_size=value.size),
                              label="out_bar"), dtype=float).reshape(value.shape)
     w = np.asarray(data.draw(st.lists(points, min_size=12, max_size=12), label="tangent"))
-    out, pullback = reverse.vjp(lambda X, y: evaluate(expr, {"X": X, "y": y}), X, y)
+    out, pullback = reverse.tape_vjp(lambda X, y: evaluate(expr, {"X": X, "y": y}), X, y)
     close(out, value, scale_of(value))
     Xbar, ybar = pullback(u if value.shape else float(u))
     assert Xbar.shape == (3, 3) and ybar.shape == (3,)
     uJ = np.tensordot(u, J, axes=u.ndim)
-    close(np.concatenate([Xbar.ravel(), ybar]), uJ, scale * scale_of(u), what="reverse.vjp")
+    close(np.concatenate([Xbar.ravel(), ybar]), uJ, scale * scale_of(u), what="reverse.tape_vjp")
     close(vjp(F, v)[1](u), uJ, scale * scale_of(u), what="transforms.vjp")
     close(jvp(F, v, w)[1], J @ w, scale * scale_of(w), what="jvp")
 
@@ -743,7 +743,7 @@ def test_in_place_accumulation_never_changes_shared_arrays():
         b = a + a * 2.0 + np.exp(x)            # a's adjoint goes to two parents
         return b * np.cos(x) + x               # an identity path: the adjoint itself
 
-    y, pullback = reverse.vjp(f, x)
+    y, pullback = reverse.tape_vjp(f, x)
     first = pullback(out_bar)[0]
     second = pullback(out_bar)[0]              # the tape is reusable: same result
     np.testing.assert_array_equal(first, second)
@@ -756,18 +756,18 @@ def test_in_place_accumulation_never_changes_shared_arrays():
 def test_gradients_never_alias_the_tape_or_the_callers_arrays():
     c = np.array([1.0, 2.0, 3.0])
     x = np.array([0.5, -0.5, 1.5])
-    _, pullback = reverse.vjp(lambda x: np.sum(x * c), x)
+    _, pullback = reverse.tape_vjp(lambda x: np.sum(x * c), x)
     g = pullback(1.0)[0]
     assert not np.shares_memory(g, c)
     g *= 10.0                                   # the caller owns what it gets
     np.testing.assert_array_equal(c, [1.0, 2.0, 3.0])
     np.testing.assert_array_equal(pullback(1.0)[0], c)
     # an adjoint of 1 passes the forward values through unmultiplied: still copies
-    _, pullback = reverse.vjp(lambda x: np.sum(np.sin(x) * x ** 2), x)
+    _, pullback = reverse.tape_vjp(lambda x: np.sum(np.sin(x) * x ** 2), x)
     first = pullback(1.0)[0]
     first[:] = 0.0
     close(pullback(1.0)[0], np.cos(x) * x ** 2 + 2 * x * np.sin(x), 10.0)
     u = np.array([1.0, -1.0, 2.0])
-    _, pullback = reverse.vjp(lambda x, y: x + y, x, x.copy())
+    _, pullback = reverse.tape_vjp(lambda x, y: x + y, x, x.copy())
     gx, gy = pullback(u)
     assert not np.shares_memory(gx, u) and not np.shares_memory(gx, gy)

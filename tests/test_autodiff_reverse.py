@@ -1,7 +1,7 @@
 """Central-difference checks shared by the reverse-mode tests."""
 import numpy as np
 
-from lecture_code.autodiff.reverse import vjp
+from lecture_code.autodiff.reverse import tape_vjp
 
 
 def numeric_vjp(f, args, out_bar, eps=1e-6):
@@ -29,7 +29,7 @@ def _replace(args, i, value):
 
 def check_vjp(f, *args, rtol=1e-5, atol=1e-6, seed=0):
     """Reverse mode's VJP equals central differences, for a random output adjoint."""
-    value, pullback = vjp(f, *args)
+    value, pullback = tape_vjp(f, *args)
     expected_value = f(*args)
     np.testing.assert_allclose(value, expected_value, rtol=1e-12, atol=1e-12)
     rng = np.random.default_rng(seed)
@@ -55,8 +55,8 @@ import pytest  # noqa: E402
 from hypothesis import given, settings, strategies as st  # noqa: E402
 from hypothesis.extra import numpy as hnp  # noqa: E402
 
-from lecture_code.autodiff.reverse import (  # noqa: E402
-    Tape, Variable, unbroadcast, value_and_grad)
+from lecture_code.autodiff import value_and_grad  # noqa: E402
+from lecture_code.autodiff.reverse import Tape, Variable, unbroadcast  # noqa: E402
 from lecture_code.autodiff.rules import RULES, DomainError  # noqa: E402
 
 UNARY = sorted(name for name, r in RULES.items() if r.nargs == 1)
@@ -109,7 +109,7 @@ def test_rosenbrock_on_python_floats():
     def rosen(*xs):
         return sum(100 * (b - a ** 2) ** 2 + (1 - a) ** 2 for a, b in zip(xs[:-1], xs[1:]))
     xs = [0.3, -0.5, 1.2, 0.8]
-    _, pullback = vjp(rosen, *xs)
+    _, pullback = tape_vjp(rosen, *xs)
     bars = pullback(1.0)
     x = np.array(xs)
     expected = np.zeros(4)
@@ -135,32 +135,32 @@ def test_float_variable_with_arrays_and_numpy_scalars():
 
 
 def test_integer_inputs_become_floats():
-    value, pullback = vjp(lambda x: x * x, 3)
+    value, pullback = tape_vjp(lambda x: x * x, 3)
     assert value == 9.0 and pullback(1.0) == (6.0,)
-    value, pullback = vjp(lambda x: np.sum(x * x), np.array([1, 2]))
+    value, pullback = tape_vjp(lambda x: np.sum(x * x), np.array([1, 2]))
     np.testing.assert_array_equal(pullback(1.0)[0], [2.0, 4.0])
 
 
 def test_unused_and_constant_outputs_give_zero_adjoints():
-    _, pullback = vjp(lambda x, y: x * 2.0, 1.0, np.ones(3))
+    _, pullback = tape_vjp(lambda x, y: x * 2.0, 1.0, np.ones(3))
     bar_x, bar_y = pullback(1.0)
     assert bar_x == 2.0
     np.testing.assert_array_equal(bar_y, np.zeros(3))
-    value, pullback = vjp(lambda x: 5.0, 1.0)
+    value, pullback = tape_vjp(lambda x: 5.0, 1.0)
     assert value == 5.0 and pullback(1.0) == (0.0,)
 
 
 def test_pullback_can_be_called_for_every_row_of_the_jacobian():
     A = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
     x = np.array([0.3, -0.2])
-    _, pullback = vjp(lambda x: np.tanh(A @ x), x)
+    _, pullback = tape_vjp(lambda x: np.tanh(A @ x), x)
     J = np.array([pullback(e)[0] for e in np.eye(3)])
     np.testing.assert_allclose(J, (1 - np.tanh(A @ x) ** 2)[:, None] * A, rtol=1e-12)
 
 
 def test_gradient_arrays_are_writeable_and_contiguous():
     x = np.ones((3, 2))
-    _, g = value_and_grad(lambda x: np.sum(x), x)
+    _, g = value_and_grad(lambda x: np.sum(x))(x)
     assert g.flags.writeable and g.flags.c_contiguous
     g[0, 0] = 5.0
     np.testing.assert_array_equal(x, np.ones((3, 2)))
@@ -168,17 +168,17 @@ def test_gradient_arrays_are_writeable_and_contiguous():
 
 def test_reverse_over_reverse_second_derivative():
     def dsin(x):
-        return vjp(np.sin, x)[1](1.0)[0]
-    value, pullback = vjp(dsin, 0.7)
+        return tape_vjp(np.sin, x)[1](1.0)[0]
+    value, pullback = tape_vjp(dsin, 0.7)
     assert value == pytest.approx(math.cos(0.7))
     assert pullback(1.0)[0] == pytest.approx(-math.sin(0.7))
 
 
 def test_reverse_over_reverse_on_arrays():
     def grad_f(x):
-        return vjp(lambda x: np.sum(x ** 3 * np.sin(x)), x)[1](1.0)[0]
+        return tape_vjp(lambda x: np.sum(x ** 3 * np.sin(x)), x)[1](1.0)[0]
     x = np.array([0.3, 1.1])
-    _, pullback = vjp(grad_f, x)
+    _, pullback = tape_vjp(grad_f, x)
     hess_rows = np.array([pullback(e)[0] for e in np.eye(2)])
     d2 = 6 * x * np.sin(x) + 6 * x ** 2 * np.cos(x) - x ** 3 * np.sin(x)
     np.testing.assert_allclose(hess_rows, np.diag(d2), rtol=1e-10, atol=1e-12)
@@ -186,9 +186,9 @@ def test_reverse_over_reverse_on_arrays():
 
 def test_outer_variables_are_constants_inside_an_inner_recording():
     def f(y):
-        inner = vjp(lambda x: x * y, 2.0)[1](1.0)[0]     # d(x*y)/dx = y
+        inner = tape_vjp(lambda x: x * y, 2.0)[1](1.0)[0]     # d(x*y)/dx = y
         return inner * y
-    value, pullback = vjp(f, 3.0)
+    value, pullback = tape_vjp(f, 3.0)
     assert value == 9.0 and pullback(1.0) == (6.0,)
 
 
@@ -207,7 +207,7 @@ def test_broadcasting_matches_central_differences(data):
 @given(hnp.arrays(np.float64, hnp.array_shapes(max_dims=3, max_side=4),
                   elements=st.floats(-2, 2)))
 def test_sum_sin_times_square_matches_formula(x):
-    _, g = value_and_grad(lambda x: np.sum(np.sin(x) * x ** 2), x)
+    _, g = value_and_grad(lambda x: np.sum(np.sin(x) * x ** 2))(x)
     np.testing.assert_allclose(g, np.cos(x) * x ** 2 + 2 * x * np.sin(x), atol=1e-12)
 
 
@@ -230,23 +230,23 @@ def test_variable_reports_shape_and_repr():
 def test_comparisons_use_values_and_allow_branching():
     def f(x):
         return x * x if x > 0 else -x
-    assert vjp(f, 2.0)[1](1.0) == (4.0,)
-    assert vjp(f, -2.0)[1](1.0) == (-1.0,)
-    _, pullback = vjp(lambda x: np.sum(np.where(x > 0, x, 0.0 * x)), np.array([-1.0, 2.0]))
+    assert tape_vjp(f, 2.0)[1](1.0) == (4.0,)
+    assert tape_vjp(f, -2.0)[1](1.0) == (-1.0,)
+    _, pullback = tape_vjp(lambda x: np.sum(np.where(x > 0, x, 0.0 * x)), np.array([-1.0, 2.0]))
     np.testing.assert_array_equal(pullback(1.0)[0], [0.0, 1.0])
 
 
 # --- errors ----------------------------------------------------------------------------
 def test_log_at_zero_raises_domain_error():
     with pytest.raises(DomainError, match="log is only differentiable for positive"):
-        vjp(np.log, 0.0)
+        tape_vjp(np.log, 0.0)
 
 
 def test_log_at_zero_in_array_code_raises_when_the_derivative_is_needed():
     # array code: numpy's value (and numpy's warning); the pullback raises only for an
     # adjoint that reaches the bad point, and sends 0 back from a zero adjoint there
     with pytest.warns(RuntimeWarning, match="divide by zero"):
-        value, pullback = vjp(np.log, np.array([1.0, 0.0]))
+        value, pullback = tape_vjp(np.log, np.array([1.0, 0.0]))
     np.testing.assert_array_equal(value, [0.0, -np.inf])
     with pytest.raises(DomainError, match="log is only differentiable for positive inputs, "
                                           "got 0"):
@@ -256,59 +256,98 @@ def test_log_at_zero_in_array_code_raises_when_the_derivative_is_needed():
 
 def test_float_domain_errors_are_clear():
     with pytest.raises(DomainError, match="division by zero"):
-        vjp(lambda x: 1.0 / x, 0.0)
+        tape_vjp(lambda x: 1.0 / x, 0.0)
     with pytest.raises(DomainError, match="sqrt is only differentiable"):
-        vjp(np.sqrt, 0.0)
+        tape_vjp(np.sqrt, 0.0)
     with pytest.raises(DomainError, match="negative base to a non-integer power"):
-        vjp(lambda x: x ** 0.5, -4.0)
+        tape_vjp(lambda x: x ** 0.5, -4.0)
     with pytest.raises(DomainError, match="arcsin is only differentiable"):
-        vjp(np.arcsin, 1.0)
+        tape_vjp(np.arcsin, 1.0)
 
 
 def test_using_a_variable_after_its_recording_finished_raises():
     kept = []
-    vjp(lambda x: kept.append(x) or x * 2.0, 1.0)
+    tape_vjp(lambda x: kept.append(x) or x * 2.0, 1.0)
     with pytest.raises(ValueError, match="recording that has already finished"):
         kept[0] * 3.0
     with pytest.raises(ValueError, match="recording that has already finished"):
         np.sin(kept[0])
     with pytest.raises(ValueError, match="recording that has already finished"):
-        vjp(lambda x: x * kept[0], 1.0)
+        tape_vjp(lambda x: x * kept[0], 1.0)
     kept_array = []
-    vjp(lambda x: kept_array.append(x) or np.sum(x), np.ones(2))
+    tape_vjp(lambda x: kept_array.append(x) or np.sum(x), np.ones(2))
     with pytest.raises(ValueError, match="recording that has already finished"):
-        vjp(lambda x: np.sum(x * kept_array[0]), np.ones(2))
+        tape_vjp(lambda x: np.sum(x * kept_array[0]), np.ones(2))
 
 
 def test_float_and_math_functions_on_variables_raise():
     with pytest.raises(TypeError, match="math-module function"):
-        vjp(math.sin, 1.0)
+        tape_vjp(math.sin, 1.0)
     with pytest.raises(TypeError, match="converted to a plain numpy array"):
-        vjp(lambda x: np.asarray(x), np.ones(2))
+        tape_vjp(lambda x: np.asarray(x), np.ones(2))
 
 
 def test_bad_arguments_and_outputs_raise():
     with pytest.raises(TypeError, match="pass a float or a numpy array"):
-        vjp(lambda x: x, [1.0, 2.0])
+        tape_vjp(lambda x: x, [1.0, 2.0])
     with pytest.raises(TypeError, match="boolean"):
-        vjp(lambda x: x, True)
+        tape_vjp(lambda x: x, True)
     with pytest.raises(TypeError, match="dtype complex128"):
-        vjp(lambda x: x, np.ones(2, dtype=complex))
+        tape_vjp(lambda x: x, np.ones(2, dtype=complex))
     with pytest.raises(TypeError, match="must be a function"):
-        vjp(3.0, 1.0)
+        tape_vjp(3.0, 1.0)
     with pytest.raises(TypeError, match="returned a tuple"):
-        vjp(lambda x: (x, x), 1.0)
-    _, pullback = vjp(lambda x: x * 2.0, np.ones(3))
+        tape_vjp(lambda x: (x, x), 1.0)
+    _, pullback = tape_vjp(lambda x: x * 2.0, np.ones(3))
     with pytest.raises(ValueError, match=r"out_bar has shape \(\) but .* shape \(3,\)"):
         pullback(1.0)
-    with pytest.raises(ValueError, match="must return a scalar"):
-        value_and_grad(lambda x: x * 2.0, np.ones(3))
+    with pytest.raises(ValueError, match="needs a scalar output"):
+        value_and_grad(lambda x: x * 2.0)(np.ones(3))
 
 
 def test_unsupported_ufuncs_and_keywords_raise_type_errors():
     with pytest.raises(TypeError, match="np.floor_divide is not supported by lecture_code"):
-        vjp(lambda x: x // 2.0, np.ones(2))
+        tape_vjp(lambda x: x // 2.0, np.ones(2))
     with pytest.raises(TypeError, match=r"np.add.reduce is not supported"):
-        vjp(np.add.reduce, np.ones(2))
+        tape_vjp(np.add.reduce, np.ones(2))
     with pytest.raises(TypeError, match="keyword.*out"):
-        vjp(lambda x: np.sin(x, out=np.empty(2)), np.ones(2))
+        tape_vjp(lambda x: np.sin(x, out=np.empty(2)), np.ones(2))
+
+
+# --- the fast path (lecture_code.autodiff._fast) against the plain tape (_tape) -----------
+PLAIN_CASES = [
+    (lambda x: np.sum(np.sin(x) * x ** 2 + x * x), (np.linspace(0.1, 2.0, 7),)),
+    (lambda x, y: np.sum(np.exp(x[:, None] * y) / (1.0 + y ** 2) - x[:, None]),
+     (np.array([0.3, -0.5]), np.array([1.0, 2.0, 0.5]))),
+    (lambda x, y: x * y + np.sin(x) / y - 2.0 ** x + x ** 2 - (-x) * 3 + 1 / y - 4 - y,
+     (2.0, 3.0)),
+    (lambda *x: sum(100.0 * (b - a ** 2) ** 2 + (1 - a) ** 2 for a, b in zip(x, x[1:])),
+     (0.5, -0.3, 1.2, 0.8)),
+]
+
+
+def test_the_fast_path_agrees_with_the_plain_tape(monkeypatch):
+    """Float nodes, generated operators and in-place accumulation change no derivative."""
+    from lecture_code.autodiff import _fast, _tape
+    fast = [tape_vjp(f, *args)[1](1.0) for f, args in PLAIN_CASES]
+    for name, method in _fast.PLAIN_OPERATORS.items():
+        monkeypatch.setattr(_tape.Variable, name, method)
+    monkeypatch.setattr(_tape.Tape, "backward", _fast.PLAIN_BACKWARD)
+    monkeypatch.setattr(_tape, "FLOAT_PATH", None)
+    tape = Tape()
+    out = tape.input(2.0) * 3.0
+    assert type(tape.nodes[out.index]) is _tape.Node          # the plain tape is in use
+    tape.finish()
+    plain = [tape_vjp(f, *args)[1](1.0) for f, args in PLAIN_CASES]
+    for got, expected in zip(fast, plain):
+        for g, e in zip(got, expected):
+            np.testing.assert_allclose(g, e, rtol=1e-14, atol=0)
+
+
+def test_generated_operators_record_float_nodes():
+    tape = Tape()
+    x, y = tape.input(2.0), tape.input(3.0)
+    nodes = [(x + y).index, (x - 1).index, (2 * x).index, (x ** 3).index, (1.0 - y).index]
+    tape.finish()
+    assert all(type(tape.recorded[i]) is tuple for i in nodes)
+    assert tape.recorded[nodes[3]] == (0, 12.0)          # d(x**3)/dx = 3 x**2 at 2

@@ -14,7 +14,7 @@ from lecture_code.autodiff import transforms
 from lecture_code.autodiff.examples import rosenbrock, rosenbrock_gradient
 from lecture_code.autodiff.rules import RULES, DomainError
 from lecture_code.autodiff.source import (MAX_UNROLLED_OPERATIONS, SourceTransformError,
-                                          Transformed, grad, source_transform)
+                                          Transformed, gradient_program, source_transform)
 from lecture_code.autodiff.trace import trace
 
 SETTINGS = settings(deadline=None, max_examples=40)
@@ -123,12 +123,12 @@ def test_reverse_power_is_specialised_on_the_default_parameter():
     assert dp(2.0, 3) == (8.0, (12.0,))
     assert dp(2.0, n=3) == (8.0, (12.0,))
     assert dp.source_for(2.0, 2).count("y_") >= 2
-    assert grad(power)(1.5) == pytest.approx((5 * 1.5 ** 4,), rel=1e-14)
+    assert gradient_program(power)(1.5) == pytest.approx((5 * 1.5 ** 4,), rel=1e-14)
 
 
 def test_rosenbrock_gradient_matches_the_closed_form():
     xs = [float(v) for v in np.random.default_rng(2).uniform(-1, 1, 100)]
-    g = grad(rosenbrock)
+    g = gradient_program(rosenbrock)
     np.testing.assert_allclose(g(*xs), rosenbrock_gradient(xs), rtol=1e-12, atol=1e-12)
     value, bars = source_transform(rosenbrock, "reverse")(*xs)
     assert value == pytest.approx(rosenbrock(*xs), rel=1e-14)
@@ -152,7 +152,7 @@ def test_rosenbrock_forward_with_star_args():
 
 
 def test_reverse_source_before_a_star_args_call_explains_itself():
-    g = grad(rosenbrock)
+    g = gradient_program(rosenbrock)
     assert "generated when it is called" in g.source
     assert "x_0_bar" in g.source_for(1.0, 2.0)
 
@@ -251,7 +251,7 @@ def test_spellings_of_elementary_functions(call, rule):
     f = df.original
     x = -0.3 if rule == "absolute" else 0.45
     assert df(x, 1.0)[1] == pytest.approx(central(f, [x], 0), rel=1e-7)
-    assert grad(src)(x)[0] == pytest.approx(central(f, [x], 0), rel=1e-7)
+    assert gradient_program(src)(x)[0] == pytest.approx(central(f, [x], 0), rel=1e-7)
 
 
 # ---------------------------------------------------------------------------------------
@@ -304,7 +304,7 @@ def test_random_programs_against_other_modes(program):
     value, bars = reverse(*xs)
     assert value == pytest.approx(f(*xs), rel=1e-12, abs=1e-300)
     np.testing.assert_allclose(bars, reference, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(grad(src)(*xs), reference, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(gradient_program(src)(*xs), reference, rtol=1e-10, atol=1e-12)
     tr = trace(f, *xs)
     for i in range(n):
         seed = [0.0] * n
@@ -353,7 +353,7 @@ def test_if_on_a_static_parameter_in_reverse_mode():
         else:
             y = math.sin(x)
         return y
-    g = grad(f)
+    g = gradient_program(f)
     assert g(3.0) == (6.0,)
     assert g(3.0, False) == pytest.approx((math.cos(3.0),), rel=1e-15)
     assert source_transform(f)(3.0, 1.0, False)[1] == pytest.approx(math.cos(3.0), rel=1e-15)
@@ -370,11 +370,11 @@ def test_nested_for_loops_with_counter_arithmetic():
         return s
     xs = (0.7, 0.3)
     expected = [central(f, xs, i) for i in range(2)]
-    assert grad(f)(*xs) == pytest.approx(expected, rel=1e-7)
+    assert gradient_program(f)(*xs) == pytest.approx(expected, rel=1e-7)
     df = source_transform(f)
     assert [df(*xs, 1.0, 0.0)[1], df(*xs, 0.0, 1.0)[1]] == pytest.approx(expected, rel=1e-7)
     # the reverse program is straight-line: the loops are unrolled
-    assert "for " not in grad(f).source
+    assert "for " not in gradient_program(f).source
 
 
 def test_early_return_inside_a_loop_reverse():
@@ -385,7 +385,7 @@ def test_early_return_inside_a_loop_reverse():
             if k == 2:
                 return y
         return -y
-    assert grad(f)(2.0) == (32.0,)
+    assert gradient_program(f)(2.0) == (32.0,)
 
 
 def test_loop_counter_used_as_a_number():
@@ -397,7 +397,7 @@ def test_loop_counter_used_as_a_number():
     x = 0.8
     exact = sum(k * k * x ** (k - 1) for k in range(1, 4))
     assert source_transform(f)(x, 1.0)[1] == pytest.approx(exact, rel=1e-14)
-    assert grad(f)(x)[0] == pytest.approx(exact, rel=1e-14)
+    assert gradient_program(f)(x)[0] == pytest.approx(exact, rel=1e-14)
 
 
 # ---------------------------------------------------------------------------------------
@@ -575,7 +575,7 @@ def test_if_elif_else_every_branch_reverse(xs):
     assert value == branchy(*xs)
     assert bars == pytest.approx([central(branchy, xs, i) for i in range(2)], rel=1e-7,
                                  abs=1e-9)
-    assert grad(branchy)(*xs) == bars
+    assert gradient_program(branchy)(*xs) == bars
 
 
 def test_if_without_else_and_a_constant_on_one_path():
@@ -584,7 +584,7 @@ def test_if_without_else_and_a_constant_on_one_path():
         if x > 0:
             y = x
         return y * 2.0
-    g = grad(relu)
+    g = gradient_program(relu)
     assert g(2.0) == (2.0,) and g(-1.0) == (0.0,)
     assert "y = 0.0" in g.source and "y = x" in g.source
     assert source_transform(relu)(-1.0, 1.0) == (0.0, 0.0)
@@ -598,7 +598,7 @@ def test_branch_tests_with_and_or_not_and_chains():
         return z
     for xs in [(0.5, 0.5), (0.5, 2.0), (-0.3, 2.0), (-1.0, 2.0)]:
         expected = transforms.grad(f, argnums=(0, 1))(*xs)
-        assert grad(f)(*xs) == pytest.approx(expected, rel=1e-14)
+        assert gradient_program(f)(*xs) == pytest.approx(expected, rel=1e-14)
 
 
 def test_reverse_errors_with_branches_on_the_inputs():
@@ -608,13 +608,13 @@ def test_reverse_errors_with_branches_on_the_inputs():
         return -x
     with pytest.raises(NotImplementedError, match=r"returns_inside, line \d+ \(`if x > 0:`\): "
                                                   r"in reverse mode a `return` inside an if"):
-        grad(returns_inside)
+        gradient_program(returns_inside)
     def one_path(x):
         if x > 0:
             y = x
         return y
     with pytest.raises(NameError, match="y is not assigned on every path"):
-        grad(one_path)
+        gradient_program(one_path)
     assert source_transform(one_path)(1.0, 1.0) == (1.0, 1.0)
 
 
@@ -622,7 +622,7 @@ def test_unrolling_limit(monkeypatch):
     import lecture_code.autodiff.source as source
     monkeypatch.setattr(source, "MAX_UNROLLED_OPERATIONS", 50)
     with pytest.raises(ValueError, match="more than 50 operations.*lecture_code.autodiff.grad"):
-        grad(rosenbrock)(*([0.5] * 20))
+        gradient_program(rosenbrock)(*([0.5] * 20))
     assert MAX_UNROLLED_OPERATIONS > 10_000
 
 
@@ -637,7 +637,7 @@ def test_domain_errors_name_the_generated_line():
                                           r"`y = math.log\(x\)`: math domain error"):
         df(0.0, 1.0)
     with pytest.raises(DomainError, match="not defined at these inputs"):
-        grad(f)(-1.0)
+        gradient_program(f)(-1.0)
 
     def g(x):
         return math.sqrt(x)
@@ -650,9 +650,9 @@ def test_domain_errors_name_the_generated_line():
                                           "inputs.*fractional power"):
         source_transform(h)(-1.0, 1.0)
     with pytest.raises(DomainError, match="not defined"):
-        grad(h)(-1.0)
+        gradient_program(h)(-1.0)
     with pytest.raises(DomainError, match="not defined"):
-        grad(h)(float("nan"))
+        gradient_program(h)(float("nan"))
 
 
 def test_bad_arguments():
@@ -662,7 +662,7 @@ def test_bad_arguments():
         df(1.0, 2.0)
     with pytest.raises(TypeError, match="argument 1 must be a real number, got ndarray.*jvp"):
         df(np.ones(2), 1.0, 1.0, 0.0)
-    g = grad(lecture_f)
+    g = gradient_program(lecture_f)
     with pytest.raises(TypeError, match="input 2 must be a real number, got str"):
         g(1.0, "2")
     with pytest.raises(TypeError, match=r"takes the arguments of lecture_f\(x1, x2\)"):
@@ -672,9 +672,9 @@ def test_bad_arguments():
     with pytest.raises(TypeError, match="even number of arguments"):
         source_transform(rosenbrock)(1.0, 2.0, 3.0)
     with pytest.raises(TypeError, match="needs the point"):
-        grad(rosenbrock)()
+        gradient_program(rosenbrock)()
     with pytest.raises(TypeError, match=r"unexpected keyword arguments \['n'\]"):
-        grad(rosenbrock)(1.0, 2.0, n=3)
+        gradient_program(rosenbrock)(1.0, 2.0, n=3)
     # numpy scalars and ints are numbers too
     assert g(np.float64(1.5), 2) == pytest.approx((2.0 + math.cos(1.5), 1.5), rel=1e-15)
 
@@ -692,7 +692,7 @@ def test_domain_error_in_a_cached_specialisation():
         for i in range(len(x)):
             s = s + math.log(x[i])
         return s
-    g = grad(f)
+    g = gradient_program(f)
     assert g(1.0, 2.0) == (1.0, 0.5)
     assert g(1.0, 2.0, 4.0) == (1.0, 0.5, 0.25)
     with pytest.raises(DomainError, match=r"line \d+, `t\d+ = math.log\(x_1\)`"):
@@ -713,4 +713,4 @@ def test_globals_and_closure_variables_are_constants():
     x = 1.5
     exact = 2 * (3.0 + 2 * 0.25 * x)
     assert source_transform(f)(x, 1.0)[1] == pytest.approx(exact, rel=1e-15)
-    assert grad(f)(x)[0] == pytest.approx(exact, rel=1e-15)
+    assert gradient_program(f)(x)[0] == pytest.approx(exact, rel=1e-15)

@@ -30,7 +30,7 @@ import operator
 
 import numpy as np
 
-from .rules import MATH_NAMES, UFUNC_RULES, RULES
+from .rules import UFUNC_RULES, RULES
 
 __all__ = ["Sym"]
 
@@ -47,9 +47,6 @@ _UFUNC_CMP = {np.greater_equal: ">=", np.greater: ">", np.less_equal: "<=", np.l
               np.equal: "=="}
 _CMP_FOLD = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
              "==": operator.eq}
-# math-module spelling of the unary rules (for fast scalar code): rule name -> math name.
-_MATH_OF_RULE = {rule: name for name, rule in MATH_NAMES.items()
-                 if RULES[rule].nargs == 1 and name != "fabs"}
 
 
 class Sym:
@@ -149,9 +146,10 @@ class Sym:
             inner = ", ".join(a.render(style) for a in self.args)
             if style != "python":
                 return f"{self.value}({inner})"
-            if self.value in _MATH_OF_RULE:
-                return f"math.{_MATH_OF_RULE[self.value]}({inner})"
-            return f"np.{RULES[self.value].fn.__name__}({inner})"
+            rule = RULES[self.value]      # math.sin(x) for fast scalar code, else np.*
+            if rule.math_fn is not None and rule.nargs == 1 and rule.name != "absolute":
+                return f"math.{rule.math_fn.__name__}({inner})"
+            return f"np.{rule.fn.__name__}({inner})"
         raise AssertionError(k)  # pragma: no cover
 
     @staticmethod

@@ -93,16 +93,12 @@ def _shape(x):
     return np.shape(x)
 
 
-# Value functions for plain float primals (the standard library is faster than numpy's
-# ufuncs on floats). Values only: derivatives always come from rules.py.
-_MATH = {
-    "sin": math.sin, "cos": math.cos, "tan": math.tan, "exp": math.exp, "log": math.log,
-    "sqrt": math.sqrt, "tanh": math.tanh, "sinh": math.sinh, "cosh": math.cosh,
-    "arctan": math.atan, "arcsin": math.asin, "arccos": math.acos, "arcsinh": math.asinh,
-    "arccosh": math.acosh, "arctanh": math.atanh, "expm1": math.expm1, "log1p": math.log1p,
-    "log2": math.log2, "log10": math.log10, "negative": operator.neg,
-    "positive": operator.pos, "absolute": abs,
-}
+# Value functions for plain float primals: a rule's math function (the standard library is
+# faster than numpy's ufuncs on floats), except floor and ceil, whose math versions return
+# ints. Values only: derivatives always come from rules.py.
+_FLOAT_FN = {name: rule.math_fn for name, rule in RULES.items()
+             if rule.math_fn is not None and rule.nargs == 1 and name not in ("floor", "ceil")}
+_FLOAT_FN.update(negative=operator.neg, positive=operator.pos)
 _OPERATORS = {"add": operator.add, "subtract": operator.sub, "multiply": operator.mul,
               "divide": operator.truediv, "power": operator.pow}
 
@@ -116,7 +112,7 @@ def _unary(rule, x):
                 return _outside_domain(rule, (p,), (t,), bad, tag)
         else:
             check_domain(rule, p)
-    fast = _MATH.get(rule.name) if type(p) is float else None
+    fast = _FLOAT_FN.get(rule.name) if type(p) is float else None
     out = fast(p) if fast is not None else rule.fn(p)
     return _make(out, rule.partials[0](p, out) * t, tag)
 
@@ -125,7 +121,7 @@ def _unary(rule, x):
 # value is numpy's; the tangent is 0 where the incoming tangent is 0 and NaN (a marker)
 # where it is not, with the rule's message kept here under the perturbation's tag. If a
 # marker survives to the output (no np.where masked it out), split() raises DomainError
-# with that message; reverse mode does the same with the adjoint (see reverse.py).
+# with that message; reverse mode does the same with the adjoint (see _tape.py).
 _PENDING: dict = {}
 
 

@@ -13,8 +13,8 @@ looks them up there. (The package imports this module, so the table is full when
 ``lecture_code.autodiff`` is imported.)
 
 >>> import numpy as np
->>> from lecture_code.autodiff.reverse import vjp
->>> _, pullback = vjp(lambda A: np.sum(A @ np.array([1.0, 2.0])), np.eye(2))
+>>> from lecture_code.autodiff.reverse import tape_vjp
+>>> _, pullback = tape_vjp(lambda A: np.sum(A @ np.array([1.0, 2.0])), np.eye(2))
 >>> pullback(1.0)[0]
 array([[1., 2.],
        [1., 2.]])
@@ -25,8 +25,8 @@ import operator
 
 import numpy as np
 
-from .reverse import (FUNCTIONS, Variable, find_tape, record, register, unbroadcast, value_of,
-                      _plain, _shape)
+from ._tape import (FUNCTIONS, Variable, find_tape, record, register, unbroadcast, value_of,
+                    _shape)
 from .rules import primal_value
 
 __all__ = ["FUNCTIONS", "getitem", "matmul"]
@@ -79,7 +79,7 @@ def _sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where
 @_implements(np.mean)
 def _mean(a, axis=None, dtype=None, out=None, keepdims=False, where=None):
     _no_extras("mean", dtype=dtype, out=out, where=where)
-    shape = _shape(_plain(a))
+    shape = _shape(primal_value(a))
     count = int(np.prod([shape[i] for i in _axes(axis, len(shape))]))
     return _sum(a, axis=axis, keepdims=keepdims) / float(count)
 
@@ -118,8 +118,8 @@ def matmul(a, b):
     Follows ``np.matmul``: 1-D operands are promoted to a row (``a``) or column (``b``),
     leading dimensions broadcast.
 
-    >>> from lecture_code.autodiff.reverse import vjp
-    >>> _, pullback = vjp(lambda x: np.array([[1.0, 2.0], [3.0, 4.0]]) @ x, np.ones(2))
+    >>> from lecture_code.autodiff.reverse import tape_vjp
+    >>> _, pullback = tape_vjp(lambda x: np.array([[1.0, 2.0], [3.0, 4.0]]) @ x, np.ones(2))
     >>> pullback(np.array([1.0, 0.0]))[0]
     array([1., 2.])
     """
@@ -143,7 +143,7 @@ def matmul(a, b):
 
 
 def _ndim(x):
-    return len(_shape(_plain(x)))
+    return len(_shape(primal_value(x)))
 
 
 @_implements(np.dot)
@@ -381,8 +381,8 @@ def getitem(x, index):
 
     Introduced in the chapter *Jacobians and Hessians*.
 
-    >>> from lecture_code.autodiff.reverse import vjp
-    >>> _, pullback = vjp(lambda x: x[[0, 0, 2]], np.zeros(3))
+    >>> from lecture_code.autodiff.reverse import tape_vjp
+    >>> _, pullback = tape_vjp(lambda x: x[[0, 0, 2]], np.zeros(3))
     >>> pullback(np.ones(3))[0]
     array([2., 0., 1.])
     """
@@ -396,7 +396,7 @@ def getitem(x, index):
 # --- constants: shape queries and *_like constructors -----------------------------------
 @_implements(np.shape)
 def _np_shape(a):
-    return _shape(_plain(a))
+    return _shape(primal_value(a))
 
 
 @_implements(np.ndim)
@@ -406,7 +406,7 @@ def _np_ndim(a):
 
 @_implements(np.size)
 def _np_size(a, axis=None):
-    shape = _shape(_plain(a))
+    shape = _shape(primal_value(a))
     return int(np.prod(shape)) if axis is None else shape[axis]
 
 

@@ -5,7 +5,8 @@ Introduced in the chapter *Dual numbers*; reused by forward mode (``dual``), rev
 
 Each elementwise primitive is a :class:`Rule`: the numpy ufunc that computes the value, and
 one *partial derivative* per argument. A partial is a function ``partial(*args, out)`` of the
-primal arguments and the primal output that returns the local derivative ``∂out/∂arg``.
+primal arguments and the primal output ``out`` that returns the local derivative
+``∂out/∂arg`` (``lambda x, out: np.cos(x)`` for ``sin``).
 Partials are written with numpy ufuncs only (``np.cos(x)``, ``x * y``), so the same rule
 works on floats, on arrays, on dual numbers and on reverse-mode variables (which is what
 makes higher derivatives work), and on the symbolic expressions that the source
@@ -45,6 +46,7 @@ True
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -74,6 +76,10 @@ class Rule:
     #: True when the partials do not depend on the arguments (add, subtract, negative,
     #: sign, ...): a mode may evaluate them once and skip multiplying by ones and zeros.
     constant: bool = False
+    #: The same function in the standard library's ``math`` module (``math.sin`` for
+    #: ``sin``), or None if it has none: scalar code calls it (faster than a ufunc on a
+    #: float), and the tracer and the source transformer recognise it.
+    math_fn: Optional[Callable] = None
 
     @property
     def nargs(self) -> int:
@@ -228,71 +234,82 @@ def _sign(x):
 # ---------------------------------------------------------------------------------------
 _rules = [
     # unary
-    Rule("negative", np.negative, (lambda x, y: -np.ones_like(x),), latex=r"-x", constant=True),
-    Rule("positive", np.positive, (lambda x, y: np.ones_like(x),), latex=r"+x", constant=True),
-    Rule("exp", np.exp, (lambda x, y: y,), latex=r"e^x"),
-    Rule("expm1", np.expm1, (lambda x, y: y + 1,), latex=r"e^x - 1"),
-    Rule("exp2", np.exp2, (lambda x, y: y * np.log(2.0),), latex=r"2^x"),
-    Rule("log", np.log, (lambda x, y: 1 / x,), _log_domain, r"\log x"),
-    Rule("log2", np.log2, (lambda x, y: 1 / (x * np.log(2.0)),), _log_domain, r"\log_2 x"),
-    Rule("log10", np.log10, (lambda x, y: 1 / (x * np.log(10.0)),), _log_domain, r"\log_{10} x"),
-    Rule("log1p", np.log1p, (lambda x, y: 1 / (1 + x),), _log1p_domain, r"\log(1+x)"),
-    Rule("sqrt", np.sqrt, (lambda x, y: 0.5 / y,), _sqrt_domain, r"\sqrt{x}"),
-    Rule("cbrt", np.cbrt, (lambda x, y: 1 / (3 * y * y),), _cbrt_domain, r"\sqrt[3]{x}"),
-    Rule("square", np.square, (lambda x, y: 2 * x,), latex=r"x^2"),
-    Rule("reciprocal", np.reciprocal, (lambda x, y: -(y * y),), _reciprocal_domain, r"1/x"),
-    Rule("sin", np.sin, (lambda x, y: np.cos(x),), latex=r"\sin x"),
-    Rule("cos", np.cos, (lambda x, y: -np.sin(x),), latex=r"\cos x"),
-    Rule("tan", np.tan, (lambda x, y: 1 + y * y,), latex=r"\tan x"),
-    Rule("arcsin", np.arcsin, (lambda x, y: 1 / np.sqrt(1 - x * x),),
-         _unit_interval_domain("arcsin"), r"\arcsin x"),
-    Rule("arccos", np.arccos, (lambda x, y: -1 / np.sqrt(1 - x * x),),
-         _unit_interval_domain("arccos"), r"\arccos x"),
-    Rule("arctan", np.arctan, (lambda x, y: 1 / (1 + x * x),), latex=r"\arctan x"),
-    Rule("sinh", np.sinh, (lambda x, y: np.cosh(x),), latex=r"\sinh x"),
-    Rule("cosh", np.cosh, (lambda x, y: np.sinh(x),), latex=r"\cosh x"),
-    Rule("tanh", np.tanh, (lambda x, y: 1 - y * y,), latex=r"\tanh x"),
-    Rule("arcsinh", np.arcsinh, (lambda x, y: 1 / np.sqrt(x * x + 1),), latex=r"\operatorname{arsinh} x"),
-    Rule("arccosh", np.arccosh, (lambda x, y: 1 / np.sqrt(x * x - 1),), _arccosh_domain,
-         r"\operatorname{arcosh} x"),
-    Rule("arctanh", np.arctanh, (lambda x, y: 1 / (1 - x * x),),
-         _unit_interval_domain("arctanh"), r"\operatorname{artanh} x"),
-    Rule("absolute", np.absolute, (lambda x, y: _sign(x),), latex=r"|x|"),
-    Rule("sign", np.sign, (lambda x, y: np.zeros_like(x),), latex=r"\operatorname{sign} x", constant=True),
-    Rule("floor", np.floor, (lambda x, y: np.zeros_like(x),), latex=r"\lfloor x \rfloor", constant=True),
-    Rule("ceil", np.ceil, (lambda x, y: np.zeros_like(x),), latex=r"\lceil x \rceil", constant=True),
-    Rule("rint", np.rint, (lambda x, y: np.zeros_like(x),), latex=r"\operatorname{round} x", constant=True),
+    Rule("negative", np.negative, (lambda x, out: -np.ones_like(x),), latex=r"-x", constant=True),
+    Rule("positive", np.positive, (lambda x, out: np.ones_like(x),), latex=r"+x", constant=True),
+    Rule("exp", np.exp, (lambda x, out: out,), latex=r"e^x", math_fn=math.exp),
+    Rule("expm1", np.expm1, (lambda x, out: out + 1,), latex=r"e^x - 1", math_fn=math.expm1),
+    Rule("exp2", np.exp2, (lambda x, out: out * np.log(2.0),), latex=r"2^x", math_fn=math.exp2),
+    Rule("log", np.log, (lambda x, out: 1 / x,), _log_domain, r"\log x", math_fn=math.log),
+    Rule("log2", np.log2, (lambda x, out: 1 / (x * np.log(2.0)),), _log_domain, r"\log_2 x",
+         math_fn=math.log2),
+    Rule("log10", np.log10, (lambda x, out: 1 / (x * np.log(10.0)),), _log_domain, r"\log_{10} x",
+         math_fn=math.log10),
+    Rule("log1p", np.log1p, (lambda x, out: 1 / (1 + x),), _log1p_domain, r"\log(1+x)",
+         math_fn=math.log1p),
+    Rule("sqrt", np.sqrt, (lambda x, out: 0.5 / out,), _sqrt_domain, r"\sqrt{x}",
+         math_fn=math.sqrt),
+    Rule("cbrt", np.cbrt, (lambda x, out: 1 / (3 * out * out),), _cbrt_domain, r"\sqrt[3]{x}",
+         math_fn=math.cbrt),
+    Rule("square", np.square, (lambda x, out: 2 * x,), latex=r"x^2"),
+    Rule("reciprocal", np.reciprocal, (lambda x, out: -(out * out),), _reciprocal_domain, r"1/x"),
+    Rule("sin", np.sin, (lambda x, out: np.cos(x),), latex=r"\sin x", math_fn=math.sin),
+    Rule("cos", np.cos, (lambda x, out: -np.sin(x),), latex=r"\cos x", math_fn=math.cos),
+    Rule("tan", np.tan, (lambda x, out: 1 + out * out,), latex=r"\tan x", math_fn=math.tan),
+    Rule("arcsin", np.arcsin, (lambda x, out: 1 / np.sqrt(1 - x * x),),
+         _unit_interval_domain("arcsin"), r"\arcsin x", math_fn=math.asin),
+    Rule("arccos", np.arccos, (lambda x, out: -1 / np.sqrt(1 - x * x),),
+         _unit_interval_domain("arccos"), r"\arccos x", math_fn=math.acos),
+    Rule("arctan", np.arctan, (lambda x, out: 1 / (1 + x * x),), latex=r"\arctan x",
+         math_fn=math.atan),
+    Rule("sinh", np.sinh, (lambda x, out: np.cosh(x),), latex=r"\sinh x", math_fn=math.sinh),
+    Rule("cosh", np.cosh, (lambda x, out: np.sinh(x),), latex=r"\cosh x", math_fn=math.cosh),
+    Rule("tanh", np.tanh, (lambda x, out: 1 - out * out,), latex=r"\tanh x", math_fn=math.tanh),
+    Rule("arcsinh", np.arcsinh, (lambda x, out: 1 / np.sqrt(x * x + 1),),
+         latex=r"\operatorname{arsinh} x", math_fn=math.asinh),
+    Rule("arccosh", np.arccosh, (lambda x, out: 1 / np.sqrt(x * x - 1),), _arccosh_domain,
+         r"\operatorname{arcosh} x", math_fn=math.acosh),
+    Rule("arctanh", np.arctanh, (lambda x, out: 1 / (1 - x * x),),
+         _unit_interval_domain("arctanh"), r"\operatorname{artanh} x", math_fn=math.atanh),
+    Rule("absolute", np.absolute, (lambda x, out: _sign(x),), latex=r"|x|", math_fn=math.fabs),
+    Rule("sign", np.sign, (lambda x, out: np.zeros_like(x),),
+         latex=r"\operatorname{sign} x", constant=True),
+    Rule("floor", np.floor, (lambda x, out: np.zeros_like(x),),
+         latex=r"\lfloor x \rfloor", constant=True, math_fn=math.floor),
+    Rule("ceil", np.ceil, (lambda x, out: np.zeros_like(x),),
+         latex=r"\lceil x \rceil", constant=True, math_fn=math.ceil),
+    Rule("rint", np.rint, (lambda x, out: np.zeros_like(x),),
+         latex=r"\operatorname{round} x", constant=True),
     # binary
-    Rule("add", np.add, (lambda x, y, z: np.ones_like(x), lambda x, y, z: np.ones_like(y)),
+    Rule("add", np.add, (lambda x, y, out: np.ones_like(x), lambda x, y, out: np.ones_like(y)),
          latex=r"x + y", constant=True),
     Rule("subtract", np.subtract,
-         (lambda x, y, z: np.ones_like(x), lambda x, y, z: -np.ones_like(y)), latex=r"x - y",
+         (lambda x, y, out: np.ones_like(x), lambda x, y, out: -np.ones_like(y)), latex=r"x - y",
          constant=True),
-    Rule("multiply", np.multiply, (lambda x, y, z: y, lambda x, y, z: x), latex=r"x y"),
-    Rule("divide", np.divide, (lambda x, y, z: 1 / y, lambda x, y, z: -z / y),
+    Rule("multiply", np.multiply, (lambda x, y, out: y, lambda x, y, out: x), latex=r"x y"),
+    Rule("divide", np.divide, (lambda x, y, out: 1 / y, lambda x, y, out: -out / y),
          _div_domain, r"x / y"),
     # x**0 is the constant 1 (slope 0 also at x = 0), and 0**y = 0 for y > 0 (slope 0 in y):
     # the (· == 0) terms only move the evaluation point where the factor in front is 0
     # (JAX's rule does the same); elsewhere they add 0.
     Rule("power", np.power,
-         (lambda x, y, z: y * x ** (y - 1 + (y == 0)),
-          lambda x, y, z: z * np.log(x + (x == 0) * (y > 0))),
-         _power_domain, r"x^y"),
+         (lambda x, y, out: y * x ** (y - 1 + (y == 0)),
+          lambda x, y, out: out * np.log(x + (x == 0) * (y > 0))),
+         _power_domain, r"x^y", math_fn=math.pow),
     # At a tie each argument gets half the slope (JAX's convention, as for np.max of an
     # array, whose tied elements share the derivative equally in every mode).
     Rule("maximum", np.maximum,
-         (lambda x, y, z: 1.0 * (x > y) + 0.5 * np.equal(x, y),
-          lambda x, y, z: 1.0 * (x < y) + 0.5 * np.equal(x, y)), latex=r"\max(x, y)"),
+         (lambda x, y, out: 1.0 * (x > y) + 0.5 * np.equal(x, y),
+          lambda x, y, out: 1.0 * (x < y) + 0.5 * np.equal(x, y)), latex=r"\max(x, y)"),
     Rule("minimum", np.minimum,
-         (lambda x, y, z: 1.0 * (x < y) + 0.5 * np.equal(x, y),
-          lambda x, y, z: 1.0 * (x > y) + 0.5 * np.equal(x, y)), latex=r"\min(x, y)"),
+         (lambda x, y, out: 1.0 * (x < y) + 0.5 * np.equal(x, y),
+          lambda x, y, out: 1.0 * (x > y) + 0.5 * np.equal(x, y)), latex=r"\min(x, y)"),
     Rule("arctan2", np.arctan2,
-         (lambda x, y, z: y / (x * x + y * y), lambda x, y, z: -x / (x * x + y * y)),
-         latex=r"\operatorname{atan2}(x, y)"),
-    Rule("hypot", np.hypot, (lambda x, y, z: x / z, lambda x, y, z: y / z),
-         latex=r"\sqrt{x^2 + y^2}"),
+         (lambda x, y, out: y / (x * x + y * y), lambda x, y, out: -x / (x * x + y * y)),
+         latex=r"\operatorname{atan2}(x, y)", math_fn=math.atan2),
+    Rule("hypot", np.hypot, (lambda x, y, out: x / out, lambda x, y, out: y / out),
+         latex=r"\sqrt{x^2 + y^2}", math_fn=math.hypot),
     Rule("logaddexp", np.logaddexp,
-         (lambda x, y, z: np.exp(x - z), lambda x, y, z: np.exp(y - z)),
+         (lambda x, y, out: np.exp(x - out), lambda x, y, out: np.exp(y - out)),
          latex=r"\log(e^x + e^y)"),
 ]
 
@@ -303,14 +320,9 @@ RULES["true_divide"] = RULES["divide"]
 #: Every rule by its numpy ufunc (``UFUNC_RULES[np.sin]``), for ``__array_ufunc__``.
 UFUNC_RULES: dict = {r.fn: r for r in _rules}
 
-# Names of the standard library's math functions that map onto a rule (for scalar code).
-MATH_NAMES = {
-    "sin": "sin", "cos": "cos", "tan": "tan", "exp": "exp", "log": "log", "sqrt": "sqrt",
-    "asin": "arcsin", "acos": "arccos", "atan": "arctan", "sinh": "sinh", "cosh": "cosh",
-    "tanh": "tanh", "asinh": "arcsinh", "acosh": "arccosh", "atanh": "arctanh",
-    "expm1": "expm1", "log1p": "log1p", "log2": "log2", "log10": "log10", "fabs": "absolute",
-    "atan2": "arctan2", "hypot": "hypot", "pow": "power", "floor": "floor", "ceil": "ceil",
-}
+#: The rule of each of the standard library's math functions that has one, by the math
+#: name (``MATH_NAMES["asin"] == "arcsin"``), read off the rules' ``math_fn``.
+MATH_NAMES = {r.math_fn.__name__: r.name for r in _rules if r.math_fn is not None}
 
 
 def rule_for(name_or_ufunc) -> Rule:

@@ -129,7 +129,7 @@ def _reshape(a, shape):
 
 
 # ---------------------------------------------------------------------------------------
-# reverse mode (the tape lives in reverse.py)
+# reverse mode (reverse.py; the tape itself lives in _tape.py)
 # ---------------------------------------------------------------------------------------
 def _reverse_vjp(f, *args):
     try:
@@ -137,7 +137,7 @@ def _reverse_vjp(f, *args):
     except ImportError as err:      # pragma: no cover - reverse.py is part of the package
         raise ImportError("reverse mode needs lecture_code.autodiff.reverse, which failed to "
                           f"import: {err}") from err
-    return reverse.vjp(f, *args)
+    return reverse.tape_vjp(f, *args)
 
 
 def _as_tuple(bars):

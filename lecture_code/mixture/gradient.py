@@ -245,11 +245,11 @@ def log_likelihood_and_grad(params: UnconstrainedParams, X):
     >>> float(g.means[0, 0])   # d/dμ Σ -(x-μ)²/2 = Σ (x - μ) = 1
     1.0
     """
-    from lecture_code.autodiff.reverse import vjp
+    from lecture_code.autodiff.reverse import tape_vjp
 
     X = check_data(X)
-    value, pullback = vjp(lambda a, b, c, d: mixture_log_likelihood(a, b, c, d, X),
-                          *params.as_tuple())
+    value, pullback = tape_vjp(lambda a, b, c, d: mixture_log_likelihood(a, b, c, d, X),
+                               *params.as_tuple())
     bars = pullback(1.0)
     return float(value), UnconstrainedParams(*[np.asarray(b, dtype=float) for b in bars])
 
