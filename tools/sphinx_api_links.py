@@ -12,7 +12,7 @@ resolve keep Sphinx's usual warning, so a typo still fails the strict build.
 It also keeps "each object documented once": ``.. automodule:: m`` with a bare ``:members:``
 lists ``m.__all__``, which may re-export a class or function defined elsewhere (``DomainError``
 in ``lecture_code.autodiff.dual``); such a member is skipped, since its own module documents
-it. An explicit list (``:members: e_step, m_step``) is documented as given.
+it, unless it comes from a private module beside it (``reverse`` documents ``_tape.Variable``). An explicit list (``:members: e_step, m_step``) is documented as given.
 
 Loaded through ``sphinx.local_extensions`` in _config.yml.
 """
@@ -98,10 +98,18 @@ def is_reexport(obj, module: str | None) -> bool:
     True
     >>> is_reexport(DomainError, "lecture_code.autodiff.rules")
     False
+    >>> from lecture_code.autodiff.reverse import Variable    # defined in autodiff._tape
+    >>> is_reexport(Variable, "lecture_code.autodiff.reverse")
+    False
     """
     if module is None or not (inspect.isclass(obj) or inspect.isfunction(obj)):
         return False
-    return getattr(obj, "__module__", module) != module
+    defined = getattr(obj, "__module__", module)
+    # a private module beside it (``reverse`` re-exports ``_tape.Variable``) is documented
+    # through the public one
+    package, _, leaf = defined.rpartition(".")
+    return defined != module and not (leaf.startswith("_") and
+                                      package == module.rpartition(".")[0])
 
 
 def _skip_reexports(app, what, name, obj, skip, options):
