@@ -68,7 +68,7 @@ def test_exception_and_none_are_reported(checker, solution):
         return [][1]
     text = str(checker(broken))
     assert "raised IndexError" in text
-    assert "forget a `return`" in str(checker(lambda *a: None))
+    assert "forget `return`" in str(checker(lambda *a: None))
 
 
 def test_library_m_step_passes():

@@ -216,3 +216,21 @@ def test_wrong_shape_and_nan_do_not_raise():
     assert not mb.check_logsumexp(lambda a: float("nan"))
     assert not mb.check_supervised_mle(lambda X, y, K: None)
     assert not mb.check_sample_mixture(lambda *a: "nonsense")
+
+
+def test_logpdf_with_det_that_underflows_is_told_to_use_slogdet_not_a_constant():
+    from lecture_code.exercises.mixture_basics import check_gaussian_logpdf
+
+    def gaussian_logpdf(X, mean, cov):   # right formula, but det(cov) underflows to 0
+        D = len(mean)
+        diff = X - mean
+        quad = np.einsum("nd,de,ne->n", diff, np.linalg.inv(cov), diff)
+        return -0.5 * (D * np.log(2 * np.pi) + np.log(np.linalg.det(cov)) + quad)
+
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        text = str(check_gaussian_logpdf(gaussian_logpdf))
+    assert "1 of 4 cases fails" in text, text
+    assert "same constant" not in text
+    assert "underflows" in text and "slogdet" in text

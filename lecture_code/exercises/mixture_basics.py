@@ -154,6 +154,16 @@ def _diagnose_logpdf(case, got):
     if got.shape != expected.shape:
         return None
     D = X.shape[1]
+    if not np.all(np.isfinite(got)):
+        sign, logdet = np.linalg.slogdet(cov)
+        det = np.linalg.det(cov)
+        if sign > 0 and np.isfinite(logdet) and (det == 0 or not np.isfinite(det)):
+            return (f"det(cov) is {det} here: it {'underflows' if det == 0 else 'overflows'} "
+                    "in floating point although log det(cov) is a finite "
+                    f"{logdet:.4g}. Never form det(cov): take log det from the Cholesky "
+                    "factor (2·Σ log L_ii) or from np.linalg.slogdet.")
+        return ("some values are inf or NaN: look for a quantity that overflows or "
+                "underflows before you take its log (a determinant, an exp).")
     diff = got - expected
     if np.allclose(diff, diff[0]) and abs(diff[0]) > 1e-6:
         if np.isclose(diff[0], 0.5 * D * np.log(2 * np.pi)):
