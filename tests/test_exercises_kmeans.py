@@ -163,3 +163,49 @@ def test_soft_assign_typical_mistakes(wrong, phrase):
 ])
 def test_dsquared_typical_mistakes(wrong, phrase):
     assert phrase in str(ek.check_dsquared_probabilities(wrong))
+
+
+# ---------------------------------------------------------------------------------------
+# Why Lloyd's algorithm terminates (derivation exercise)
+# ---------------------------------------------------------------------------------------
+def _objective(X, labels, centers):
+    return float(((X - centers[labels]) ** 2).sum())
+
+
+def test_kmeans_objective_solution_passes_including_the_lloyd_certificate():
+    from lecture_code.exercises.kmeans import check_kmeans_objective
+    result = check_kmeans_objective(_objective)
+    assert result, str(result)
+    assert "Lloyd" in result.outcomes[-1].label and result.outcomes[-1]
+
+
+def _sq(X, centers):
+    return ((X[:, None, :] - centers[None]) ** 2).sum(axis=2)
+
+
+@pytest.mark.parametrize("wrong, fragment", [
+    (lambda X, l, C: _sq(X, C).min(axis=1).sum(), "nearest center, ignoring the labels"),
+    (lambda X, l, C: np.sqrt(((X - C[l]) ** 2).sum(axis=1)).sum(), "sums their squares"),
+    (lambda X, l, C: ((X - C[l]) ** 2).sum(axis=1).mean(), "J is the sum"),
+    (lambda X, l, C: _sq(X, C).sum(), "every center"),
+])
+def test_kmeans_objective_slips_are_diagnosed(wrong, fragment):
+    from lecture_code.exercises.kmeans import check_kmeans_objective
+    result = check_kmeans_objective(wrong)
+    assert not result and fragment in str(result), str(result)
+
+
+def test_kmeans_objective_certificate_catches_a_j_that_goes_up():
+    from lecture_code.exercises.kmeans import _lloyd_certificate
+    assert _lloyd_certificate(_objective) is None
+    # a "J" that grows as the centers move towards the data: Lloyd makes it go up
+    message = _lloyd_certificate(lambda X, l, C: -_objective(X, l, C))
+    assert message and "went up" in message
+
+
+def test_kmeans_objective_stub_is_not_implemented_yet():
+    from lecture_code.exercises.kmeans import check_kmeans_objective
+
+    def kmeans_objective(X, labels, centers):
+        raise NotImplementedError("Exercise: implement kmeans_objective")
+    assert "not implemented yet" in str(check_kmeans_objective(kmeans_objective))

@@ -90,7 +90,7 @@ def _show(value) -> str:
         text = np.array2string(value, precision=6, threshold=12, edgeitems=2)
         return text if len(text) <= 200 else text[:197] + "..."
     if isinstance(value, float):
-        return repr(value)
+        return repr(float(value))   # 1.5, not np.float64(1.5)
     if callable(value):
         return getattr(value, "__name__", "a function")
     return _short.repr(value)

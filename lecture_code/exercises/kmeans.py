@@ -29,7 +29,7 @@ from lecture_code.exercises.core import Case, as_float_array, check
 from lecture_code.mixture import em_to_kmeans, hard_e_step, hard_m_step
 
 __all__ = ["check_assign_labels", "check_update_centers", "check_soft_assign",
-           "check_dsquared_probabilities"]
+           "check_kmeans_objective", "check_dsquared_probabilities"]
 
 
 def _sq_dists(X, centers):
@@ -280,4 +280,115 @@ def _diagnose_dsquared(case, got):
     tot = d.sum(axis=1)
     if np.allclose(got, tot / tot.sum()):
         return "use the distance to the nearest chosen center (min over centers), not the sum."
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+# Why Lloyd's algorithm terminates (derivation exercise)
+# ---------------------------------------------------------------------------------------
+def _ref_objective(X, labels, centers):
+    return float(((np.asarray(X) - np.asarray(centers)[np.asarray(labels)]) ** 2).sum())
+
+
+def _objective_cases():
+    X = np.array([[0.0, 0.0], [1.0, 0.0], [4.0, 4.0], [5.0, 3.0]])
+    C = np.array([[0.5, 0.0], [4.5, 3.5]])
+    cases = [Case((X, np.array([0, 0, 1, 1]), C), label="4 points, each with its nearest center"),
+             Case((X, np.array([1, 0, 1, 0]), C),
+                  label="4 points with labels that are NOT the nearest centers")]
+    for seed, (N, D, K) in enumerate([(15, 2, 3), (9, 3, 4)]):
+        rng = np.random.default_rng(20 + seed)
+        cases.append(Case((rng.normal(size=(N, D)) * 2, rng.integers(0, K, size=N),
+                           rng.normal(size=(K, D))),
+                          label=f"{N} random points in D = {D}, K = {K}, random labels"))
+    return [Case(c.args, _ref_objective(*c.args), label=c.label) for c in cases]
+
+
+def _lloyd_certificate(kmeans_objective):
+    """Run Lloyd's algorithm and evaluate the student's J after every half-step.
+
+    Returns None if J never increases and a change of labels always lowers J strictly, else
+    a message naming the step that broke it.
+    """
+    for seed in range(3):
+        rng = np.random.default_rng(40 + seed)
+        X = np.concatenate([rng.normal(size=(10, 2)) + shift for shift in ((0, 0), (4, 1), (1, 5))])
+        centers = X[rng.choice(len(X), size=3, replace=False)]
+        labels = hard_e_step(X, centers)
+        J = float(kmeans_objective(X, labels, centers))
+        for it in range(1, 3 ** len(X)):
+            centers = hard_m_step(X, labels, centers)
+            J_update = float(kmeans_objective(X, labels, centers))
+            new_labels = hard_e_step(X, centers)
+            J_assign = float(kmeans_objective(X, new_labels, centers))
+            if J_update > J + 1e-9 * max(1.0, J) or J_assign > J_update + 1e-9 * max(1.0, J):
+                return (f"on Lloyd run {seed}, iteration {it}, your J went up "
+                        f"({J:.6g} -> {J_update:.6g} -> {J_assign:.6g}).")
+            if np.array_equal(new_labels, labels):
+                break
+            labels, J = new_labels, J_assign
+    return None
+
+
+def check_kmeans_objective(kmeans_objective):
+    """Check ``kmeans_objective(X, labels, centers) -> float``, the k-means objective J.
+
+    Introduced in the chapter *Hard assignments: k-means* (derivation exercise: why Lloyd's
+    algorithm terminates). J = Σ_n ‖x_n − μ_{labels[n]}‖² for *any* labels, not only the
+    nearest ones. When the values are right, the checker runs Lloyd's algorithm
+    (:func:`lecture_code.mixture.hard_e_step`, :func:`~lecture_code.mixture.hard_m_step`) and
+    checks with your J that neither half-step increases it.
+
+    A wrong attempt and the feedback it gets (the first lines):
+
+    >>> def kmeans_objective(X, labels, centers):
+    ...     d = ((X[:, None, :] - centers[None]) ** 2).sum(axis=2)
+    ...     return d.min(axis=1).sum()
+    >>> print(check_kmeans_objective(kmeans_objective))  # doctest: +ELLIPSIS
+    [FAIL] kmeans_objective: ...
+        Hint: you measured each point to its nearest center, ignoring the labels...
+    """
+    cases = _objective_cases()
+    cases.append(Case((), None, label="Lloyd's algorithm evaluated with your J"))
+
+    def run(*args):
+        if not args:
+            return _lloyd_certificate(kmeans_objective)
+        return kmeans_objective(*args)
+
+    def compare(case, got):
+        if not case.args:
+            return got   # the certificate: None, or what went wrong
+        from lecture_code.exercises.core import compare_values
+        return compare_values(got, case.expected, rtol=1e-10, atol=1e-12)
+
+    return check(run, cases, name="kmeans_objective", compare=compare,
+                 diagnose=_diagnose_objective,
+                 hint="J adds, over all points, the squared distance from x_n to the center "
+                      "of its own cluster, centers[labels[n]]: index the centers with the "
+                      "labels, subtract, square, sum.")
+
+
+def _diagnose_objective(case, got):
+    if not case.args:
+        return None
+    X, labels, centers = case.args
+    try:
+        got = float(got)
+    except (TypeError, ValueError):
+        return None
+    d = _sq_dists(X, centers)
+    own = d[np.arange(len(X)), labels]
+    for wrong, message in (
+            (d.min(axis=1).sum(), "you measured each point to its nearest center, ignoring "
+                                  "the labels. The termination argument needs J(labels, "
+                                  "centers) for any labels: the assignment step is what "
+                                  "makes them the nearest."),
+            (np.sqrt(own).sum(), "you summed distances ‖x_n − μ‖; J sums their squares "
+                                 "(the mean minimises squared distances, not distances)."),
+            (own.mean(), "you averaged over the points; J is the sum."),
+            (d.sum(), "you summed the distances to every center; each point counts only with "
+                      "its own center.")):
+        if np.isclose(got, wrong, rtol=1e-10) and not np.isclose(wrong, case.expected):
+            return message
     return None
