@@ -50,12 +50,12 @@ EXERCISES = {
          'lecture_code.exercises.autodiff_modes', 'check_matvec_vjp', 'matvec_vjp'),
     ],
     '06_jacobians_hessians': [
-        ('ex-jacobian-from-jvps', 'A Jacobian from forward sweeps',
-         'lecture_code.exercises.autodiff_modes', 'check_jacobian_from_jvps', 'jacobian_from_jvps'),
-        ('ex-jacobian-from-vjps', 'A Jacobian from reverse sweeps',
-         'lecture_code.exercises.autodiff_modes', 'check_jacobian_from_vjps', 'jacobian_from_vjps'),
-        ('ex-hvp', 'A Hessian-vector product',
-         'lecture_code.exercises.autodiff_modes', 'check_hvp', 'my_hvp'),
+        ('ex-sparse-jacobian', 'A sparse Jacobian in a few forward sweeps',
+         'lecture_code.exercises.autodiff_modes', 'check_sparse_jacobian', 'sparse_jacobian'),
+        ('ex-cheapest-chain', 'The cheapest order of a Jacobian chain',
+         'lecture_code.exercises.autodiff_modes', 'check_cheapest_chain', 'cheapest_chain'),
+        ('ex-newton-direction', 'A Newton step without the Hessian',
+         'lecture_code.exercises.autodiff_modes', 'check_newton_direction', 'newton_direction'),
     ],
     '07_applications': [
         ('ex-newton-system', 'Newton for a system, with your own Jacobian',
