@@ -232,14 +232,6 @@ def test_check_update_centers_accepts_a_correct_solution():
     assert result, str(result)
 
 
-def test_check_soft_assign_accepts_a_correct_solution():
-    from lecture_code.exercises.kmeans import check_soft_assign
-    from scipy.special import softmax
-    result = check_soft_assign(lambda X, C, s: softmax(
-        -((X[:, None] - C[None]) ** 2).sum(-1) / (2 * s * s), axis=1))
-    assert result, str(result)
-
-
 def test_check_dsquared_probabilities_accepts_a_correct_solution():
     from lecture_code.exercises.kmeans import check_dsquared_probabilities
     def ref(X, chosen):

@@ -2,7 +2,7 @@
 
 Introduced in the chapter *Hard assignments: k-means*: ``check_assign_labels`` (the hard
 E-step), ``check_update_centers`` (the M-step, including an empty cluster),
-``check_soft_assign`` (responsibilities of EM with a shared spherical σ, stable as σ → 0) and
+``check_soft_kmeans`` (EM with a shared spherical σ, stable as σ → 0) and
 ``check_dsquared_probabilities`` (the k-means++ sampling weights).
 
 Each checker runs the student's function on a few inputs, compares with the library's
@@ -28,7 +28,7 @@ import numpy as np
 from lecture_code.exercises.core import Case, as_float_array, check
 from lecture_code.mixture import em_to_kmeans, hard_e_step, hard_m_step
 
-__all__ = ["check_assign_labels", "check_update_centers", "check_soft_assign",
+__all__ = ["check_assign_labels", "check_update_centers", "check_soft_kmeans",
            "check_kmeans_objective", "check_dsquared_probabilities"]
 
 
@@ -168,60 +168,84 @@ def _diagnose_update(case, got):
 # ---------------------------------------------------------------------------------------
 def _soft_cases():
     rng = np.random.default_rng(5)
-    X = rng.normal(size=(10, 2)) * 2
-    C = rng.normal(size=(3, 2)) * 2
+    X = np.concatenate([rng.normal(size=(6, 2)) + c for c in ((0, 0), (5, 1), (1, 6))])
+    C = X[[0, 6, 12]] + 0.3
     cases = []
-    for sigma in (2.0, 0.5, 0.01, 1e-3):
-        expected = em_to_kmeans(X, C, [sigma], n_iter=1)[0]["responsibilities"]
+    for sigma, n_iter in ((2.0, 1), (1.0, 3), (0.5, 5), (0.01, 1), (1e-3, 4)):
+        expected = em_to_kmeans(X, C, [sigma], n_iter=n_iter)[0]["means"]
         hint = ("with σ this small every exp(-‖x - μ‖² / 2σ²) underflows to 0 and 0/0 = NaN: "
-                "subtract the largest exponent in each row first (or use "
-                "scipy.special.logsumexp).") if sigma < 0.1 else None
-        cases.append(Case((X, C, sigma), expected, label=f"10 points, K = 3, sigma = {sigma}",
+                "compute the responsibilities in log space.") if sigma < 0.1 else None
+        cases.append(Case((X, C, sigma, n_iter), expected,
+                          label=f"18 points, K = 3, sigma = {sigma}, {n_iter} iteration(s)",
                           hint=hint))
     return cases
 
 
-def check_soft_assign(soft_assign):
-    """Check ``soft_assign(X, centers, sigma) -> (N, K)`` responsibilities of EM with equal
-    weights and covariance σ²I, including very small σ.
+def check_soft_kmeans(soft_kmeans):
+    """Check ``soft_kmeans(X, centers, sigma, n_iter) -> (K, D)`` centers after ``n_iter`` EM
+    iterations with equal weights and a shared, fixed covariance σ²I, stable as σ → 0.
 
-    Introduced in the chapter *Hard assignments: k-means*.
+    Introduced in the chapter *Hard assignments: k-means*. The reference is
+    :func:`lecture_code.mixture.em_to_kmeans`; for small σ the answer must equal Lloyd's
+    centers.
 
     A wrong attempt and the feedback it gets (the first lines):
 
-    >>> def soft_assign(X, centers, sigma):
-    ...     return np.full((len(X), len(centers)), 1 / len(centers))
-    >>> print(check_soft_assign(soft_assign))  # doctest: +ELLIPSIS
-    [FAIL] soft_assign: 4 of 4 cases fail.
-      - 10 points, K = 3, sigma = 2.0: returned [[0.333333 0.333333 0.333333]...
+    >>> def soft_kmeans(X, centers, sigma, n_iter):
+    ...     d = ((X[:, None, :] - centers[None]) ** 2).sum(axis=2)
+    ...     r = np.exp(-d / (2 * sigma ** 2))
+    ...     r = r / r.sum(axis=0)
+    ...     return r.T @ X / r.sum(axis=0)[:, None]
+    >>> print(check_soft_kmeans(soft_kmeans))  # doctest: +ELLIPSIS
+    [FAIL] soft_kmeans: ...
+        Hint: you normalised the columns...
     """
-    return check(soft_assign, _soft_cases(), name="soft_assign", rtol=1e-7, atol=1e-10,
+    return check(soft_kmeans, _soft_cases(), name="soft_kmeans", rtol=1e-7, atol=1e-10,
                  diagnose=_diagnose_soft,
-                 hint="γ_nk = exp(-‖x_n - μ_k‖² / 2σ²) / Σ_j exp(-‖x_n - μ_j‖² / 2σ²); compute "
-                      "the exponents as an (N, K) array and normalise each row in log space.")
+                 hint="each iteration: exponents a_nk = -‖x_n - μ_k‖² / 2σ² as an (N, K) "
+                      "array; responsibilities γ = exp(a - logsumexp(a, axis=1)) so that each "
+                      "row sums to 1; then μ_k = Σ_n γ_nk x_n / Σ_n γ_nk. Repeat n_iter times.")
+
+
+def _soft_step(X, mu, sigma, normalise_rows=True, divide=True, hard=False):
+    a = -_sq_dists(X, mu) / (2 * sigma ** 2)
+    if hard:
+        r = np.eye(len(mu))[a.argmax(axis=1)]
+    else:
+        with np.errstate(all="ignore"):
+            if normalise_rows:
+                r = np.exp(a - a.max(axis=1, keepdims=True))
+                r = r / r.sum(axis=1, keepdims=True)
+            else:
+                r = np.exp(a - a.max(axis=0, keepdims=True))
+                r = r / r.sum(axis=0)
+    nk = r.sum(axis=0)
+    with np.errstate(all="ignore"):
+        return r.T @ X / nk[:, None] if divide else r.T @ X
 
 
 def _diagnose_soft(case, got):
-    X, C, sigma = case.args
+    X, C, sigma, n_iter = case.args
     got = as_float_array(got)
     if got is None or got.shape != case.expected.shape:
         return None
     if np.any(np.isnan(got)):
         return None  # the case hint (log space) says it
-    sums = got.sum(axis=1)
-    if not np.allclose(sums, 1.0):
-        return f"each row must sum to 1 (responsibilities); yours sum to {sums[:3].round(4)}..."
-    d = _sq_dists(X, C)
-    for wrong, message in (
-            (d / (2 * sigma), "you divided by 2σ; the exponent is -‖x - μ‖² / (2σ²)."),
-            (d / sigma ** 2, "the factor 2 is missing: the exponent is -‖x - μ‖² / (2σ²)."),
-            (np.sqrt(d) / (2 * sigma ** 2),
-             "you used the distance ‖x - μ‖; the exponent needs its square ‖x - μ‖².")):
-        a = np.exp(-wrong + wrong.min(axis=1, keepdims=True))
-        if np.allclose(got, a / a.sum(axis=1, keepdims=True)):
+    if n_iter > 1 and np.allclose(got, _soft_step(X, C, sigma)):
+        return f"that is one iteration; the case asks for n_iter = {n_iter}."
+    first = {}
+    for key, kwargs, message in (
+            ("cols", {"normalise_rows": False},
+             "you normalised the columns of γ (over points); each ROW (each point's "
+             "responsibilities over the K components) must sum to 1."),
+            ("sums", {"divide": False}, "these are weighted sums: divide by the soft counts "
+                                        "N_k = Σ_n γ_nk."),
+            ("hard", {"hard": True}, "these are Lloyd's centers (hard assignments); for this σ "
+                                     "the responsibilities are soft.")):
+        first[key] = _soft_step(X, C, sigma, **kwargs)
+        if n_iter == 1 and np.allclose(got, first[key], rtol=1e-7) and \
+                not np.allclose(first[key], case.expected, rtol=1e-7):
             return message
-    if np.allclose(got, np.eye(C.shape[0])[d.argmin(axis=1)]) and sigma > 0.1:
-        return "these are hard 0/1 assignments; for this σ the responsibilities are soft."
     return None
 
 
