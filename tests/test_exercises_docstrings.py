@@ -255,12 +255,6 @@ def test_check_gaussian_logpdf_accepts_a_correct_solution():
     assert result, str(result)
 
 
-def test_check_sample_gaussian_accepts_a_correct_solution():
-    from lecture_code.exercises.mixture_basics import check_sample_gaussian
-    result = check_sample_gaussian(lambda m, c, z: m + z @ np.linalg.cholesky(c).T)
-    assert result, str(result)
-
-
 def test_check_covariance_from_axes_accepts_a_correct_solution():
     from lecture_code.exercises.mixture_basics import check_covariance_from_axes
     def ref(angle, stds):

@@ -68,8 +68,8 @@ EXERCISES = {
     '08_gaussians': [
         ('ex-gauss-logpdf', 'A log-density via Cholesky',
          'lecture_code.exercises.mixture_basics', 'check_gaussian_logpdf', 'gaussian_logpdf'),
-        ('ex-gauss-sample', 'Sampling by transforming standard normals',
-         'lecture_code.exercises.mixture_basics', 'check_sample_gaussian', 'sample_gaussian'),
+        ('ex-gauss-sample', 'Sampling when you know the precision',
+         'lecture_code.exercises.mixture_basics', 'check_sample_from_precision', 'sample_from_precision'),
         ('ex-gauss-axes', 'A covariance from its axes',
          'lecture_code.exercises.mixture_basics', 'check_covariance_from_axes', 'covariance_from_axes'),
     ],

@@ -1,7 +1,7 @@
 """Checkers for the exercises of the first three clustering chapters.
 
 Introduced in the chapters *Multivariate Gaussians* (``check_gaussian_logpdf``,
-``check_sample_gaussian``, ``check_covariance_from_axes``), *Mixtures and the generative
+``check_sample_from_precision``, ``check_covariance_from_axes``), *Mixtures and the generative
 story* (``check_sample_mixture``, ``check_supervised_mle``, ``check_responsibilities``) and
 *The marginal likelihood* (``check_logsumexp``, ``check_mixture_loglik``,
 ``check_fit_two_means``).
@@ -28,14 +28,14 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import logsumexp as _logsumexp
 
-from lecture_code.exercises.core import Case, check
+from lecture_code.exercises.core import Case, as_float_array, check
 from lecture_code.mixture import (
     e_step, log_density, log_gaussian_prob, m_step, precision_cholesky)
 from lecture_code.mixture.gradient import marginal_log_likelihood
 
 __all__ = [
     "check_gaussian_logpdf",
-    "check_sample_gaussian",
+    "check_sample_from_precision",
     "check_covariance_from_axes",
     "check_sample_mixture",
     "check_supervised_mle",
@@ -178,44 +178,90 @@ def _diagnose_logpdf(case, got):
     return None
 
 
-def check_sample_gaussian(sample_gaussian):
-    """Check ``sample_gaussian(mean, cov, z) -> (N, D)`` = ``mean + z Lᵀ`` row by row.
-
-    Introduced in the chapter *Multivariate Gaussians*.
-
-    A wrong attempt and the feedback it gets (the first lines):
-
-    >>> def sample_gaussian(mean, cov, z):
-    ...     return mean + z
-    >>> print(check_sample_gaussian(sample_gaussian))  # doctest: +ELLIPSIS
-    [FAIL] sample_gaussian: 3 of 3 cases fail.
-      - 4 standard normal draws in D = 1: returned [[-1.885144]...
-    """
+def _precision_cases():
     cases = []
     for seed, D in enumerate([1, 2, 3]):
         rng = np.random.default_rng(10 + seed)
-        mean, cov = rng.normal(size=D), _spd(rng, D)
-        z = rng.normal(size=(4, D))
-        cases.append(Case((mean, cov, z), mean + z @ np.linalg.cholesky(cov).T,
-                          label=f"4 standard normal draws in D = {D}"))
-    return check(sample_gaussian, cases, name="sample_gaussian", rtol=1e-9, atol=1e-9,
-                 diagnose=_diagnose_sample,
-                 hint="with one draw per row, x = mean + z @ L.T where L = cholesky(cov).")
+        mean, precision = rng.normal(size=D), _spd(rng, D)
+        z = rng.normal(size=(6, D))
+        cases.append(Case((mean, precision, z), label=f"6 standard normal draws in D = {D}"))
+    return cases
 
 
-def _diagnose_sample(case, got):
-    mean, cov, z = case.args
-    got = np.asarray(got, dtype=float)
+def _fit_transform(mean, z, got):
+    """The matrix A with got ≈ mean + z Aᵀ (least squares), and the relative residual."""
+    At, *_ = np.linalg.lstsq(z, got - mean, rcond=None)
+    residual = np.linalg.norm(z @ At - (got - mean)) / max(1.0, np.linalg.norm(got - mean))
+    return At.T, residual
+
+
+def _compare_precision_sample(case, got):
+    mean, precision, z = case.args
+    got = as_float_array(got)
+    if got is None:
+        return "the result should be an (N, D) array of samples."
     if got.shape != z.shape:
+        return f"the result has shape {got.shape}, expected {z.shape} (one sample per row of z)."
+    if not np.all(np.isfinite(got)):
+        return "the result contains NaN or inf."
+    A, residual = _fit_transform(mean, z, got)
+    if residual > 1e-8:
+        return ("the samples are not mean + (a fixed matrix) applied to each row of z: the "
+                "transformation must be linear in z, the same for every row.")
+    target = np.linalg.inv(precision)
+    if not np.allclose(A @ A.T, target, rtol=1e-8, atol=1e-10):
+        return (f"your samples have covariance A Aᵀ = {np.array2string(A @ A.T, precision=4)}, "
+                f"expected precision⁻¹ = {np.array2string(target, precision=4)}.")
+    return None
+
+
+def check_sample_from_precision(sample_from_precision):
+    """Check ``sample_from_precision(mean, precision, z) -> (N, D)``: draws of N(mean, Λ⁻¹)
+    from standard normal rows ``z``, given the precision Λ (not the covariance).
+
+    Introduced in the chapter *Multivariate Gaussians*. Any answer ``mean + z Aᵀ`` with
+    ``A Aᵀ = Λ⁻¹`` is right (the factor is not unique); the checker recovers ``A`` from the
+    samples and recognises the usual slips: the precision's own Cholesky factor (which gives
+    covariance Λ), the wrong transpose of its inverse, a missing mean.
+
+    A wrong attempt and the feedback it gets (the first lines):
+
+    >>> def sample_from_precision(mean, precision, z):
+    ...     return mean + z @ np.linalg.cholesky(precision).T
+    >>> print(check_sample_from_precision(sample_from_precision))  # doctest: +ELLIPSIS
+    [FAIL] sample_from_precision: ...
+        Hint: you used the precision like a covariance...
+    """
+    return check(sample_from_precision, _precision_cases(), name="sample_from_precision",
+                 compare=_compare_precision_sample, diagnose=_diagnose_precision_sample,
+                 hint="with Λ = L Lᵀ (Cholesky of the PRECISION), x = μ + L⁻ᵀ z has "
+                      "covariance L⁻ᵀ L⁻¹ = (L Lᵀ)⁻¹ = Λ⁻¹. Apply L⁻ᵀ by a triangular solve "
+                      "(scipy.linalg.solve_triangular with lower=True, trans='T'), "
+                      "one column per draw.")
+
+
+def _diagnose_precision_sample(case, got):
+    mean, precision, z = case.args
+    got = as_float_array(got)
+    if got is None or got.shape != z.shape:
         return None
-    L = np.linalg.cholesky(cov)
-    if np.allclose(got, mean + z @ L):
-        return ("you computed mean + z @ L: with draws in rows you need z @ L.T (each row is "
-                "(L z_n)ᵀ = z_nᵀ Lᵀ).")
-    if np.allclose(got, z @ L.T):
-        return "the mean is missing: add mean to every row."
-    if np.allclose(got, mean + z @ cov):
-        return "you multiplied by cov itself; multiply by its Cholesky factor (a 'square root')."
+    L = np.linalg.cholesky(precision)
+    A, residual = _fit_transform(mean, z, got)
+    if residual > 1e-8:
+        A0, residual0 = _fit_transform(np.zeros_like(mean), z, got)
+        if residual0 <= 1e-8:
+            return "the mean is missing: add mean to every row."
+        return None
+    if np.allclose(A @ A.T, precision):
+        return ("you used the precision like a covariance: its Cholesky factor L gives "
+                "covariance L Lᵀ = Λ, but the samples need covariance Λ⁻¹.")
+    Linv = np.linalg.inv(L)
+    if np.allclose(A, Linv):
+        return ("you applied L⁻¹; the covariance is then L⁻¹L⁻ᵀ = (LᵀL)⁻¹, which is not "
+                "(L Lᵀ)⁻¹ = Λ⁻¹. Apply the transpose L⁻ᵀ instead.")
+    if np.allclose(A, precision) or np.allclose(A, np.linalg.inv(precision)):
+        return ("you multiplied by a covariance or precision matrix itself; the samples "
+                "need a FACTOR A with A Aᵀ = Λ⁻¹.")
     return None
 
 
