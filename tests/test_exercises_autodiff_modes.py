@@ -68,14 +68,31 @@ def newton_system(F, J, x0, tol=1e-10, max_iter=50):
     raise RuntimeError("no convergence")
 
 
-def newton_minimise(grad, hess, x0, tol=1e-10, max_iter=100):
+def newton_minimise(f, grad, hess, x0, tol=1e-10, max_iter=200):
     x = np.array(x0, dtype=float)
     for _ in range(max_iter):
         g = grad(x)
         if np.linalg.norm(g) <= tol:
             return x
-        x = x - np.linalg.solve(hess(x), g)
+        p = np.linalg.solve(hess(x), -g)
+        if g @ p >= 0:
+            p = -g
+        t = 1.0
+        while f(x + t * p) > f(x) + 1e-4 * t * (g @ p):
+            t /= 2
+        x = x + t * p
     raise RuntimeError("no convergence")
+
+
+def pure_newton(f, grad, hess, x0, tol=1e-10, max_iter=200):
+    x = np.array(x0, dtype=float)
+    with np.errstate(all="ignore"):
+        for _ in range(max_iter):
+            g = grad(x)
+            if not np.all(np.isfinite(g)) or np.linalg.norm(g) <= tol:
+                return x
+            x = x - np.linalg.solve(hess(x), g)
+    return x
 
 
 def implicit_euler_step(f, jac, t, y, h):
@@ -148,15 +165,29 @@ def test_newton_system_no_update():
     _assert_fails_with(am.check_newton_system(lambda F, J, x0, **kw: x0), "start came back")
 
 
-def test_newton_minimise_wrong_sign_and_single_step():
-    def ascent(grad, hess, x0):
-        return x0 + np.linalg.solve(hess(x0), grad(x0))
+def test_newton_minimise_pure_newton_is_diagnosed():
+    result = am.check_newton_minimise(pure_newton)
+    _assert_fails_with(result, "3 of 5 cases fail", "stationary point, but not a minimum",
+                       "overshoots")
 
-    def one_step(grad, hess, x0):
-        return x0 - np.linalg.solve(hess(x0), grad(x0))
 
-    _assert_fails_with(am.check_newton_minimise(ascent), "wrong sign")
-    _assert_fails_with(am.check_newton_minimise(one_step), "one Newton step")
+def test_newton_minimise_descent_fallback_without_line_search_still_fails():
+    def no_backtracking(f, grad, hess, x0, tol=1e-10, max_iter=200):
+        x = np.array(x0, dtype=float)
+        with np.errstate(all="ignore"):
+            for _ in range(max_iter):
+                g = grad(x)
+                if not np.all(np.isfinite(g)) or np.linalg.norm(g) <= tol:
+                    break
+                p = np.linalg.solve(hess(x), -g)
+                x = x + (p if g @ p < 0 else -g)
+        return x
+    result = am.check_newton_minimise(no_backtracking)
+    _assert_fails_with(result, "√(1 + x²)", "overshoots")
+
+
+def test_newton_minimise_start_returned():
+    _assert_fails_with(am.check_newton_minimise(lambda f, g, h, x0: x0), "start came back")
 
 
 def test_implicit_euler_explicit_step():

@@ -183,20 +183,6 @@ def test_check_newton_system_accepts_a_correct_solution():
     assert result, str(result)
 
 
-def test_check_newton_minimise_accepts_a_correct_solution():
-    from lecture_code.exercises.autodiff_modes import check_newton_minimise
-    def newton_minimise(grad, hess, x0, tol=1e-10, max_iter=100):
-        x = np.array(x0, dtype=float)
-        for _ in range(max_iter):
-            g = grad(x)
-            if np.linalg.norm(g) <= tol:
-                return x
-            x = x - np.linalg.solve(hess(x), g)
-        raise RuntimeError("no convergence")
-    result = check_newton_minimise(newton_minimise)
-    assert result, str(result)
-
-
 def test_check_implicit_euler_step_accepts_a_correct_solution():
     from lecture_code.exercises.autodiff_modes import check_implicit_euler_step
     def implicit_euler_step(f, jac, t, y, h):

@@ -60,7 +60,7 @@ EXERCISES = {
     '07_applications': [
         ('ex-newton-system', 'Newton for a system, with your own Jacobian',
          'lecture_code.exercises.autodiff_modes', 'check_newton_system', 'newton_system'),
-        ('ex-newton-minimise', "Newton's method for a minimum",
+        ('ex-newton-minimise', 'A Newton method that only goes downhill',
          'lecture_code.exercises.autodiff_modes', 'check_newton_minimise', 'newton_minimise'),
         ('ex-implicit-euler-step', 'One implicit Euler step',
          'lecture_code.exercises.autodiff_modes', 'check_implicit_euler_step', 'implicit_euler_step'),

@@ -687,50 +687,111 @@ def _rosen_hess(x):
                      [-400 * x[0], 200.0]])
 
 
-def check_newton_minimise(newton_minimise):
-    """Check ``newton_minimise(grad, hess, x0, tol=1e-10, max_iter=100) -> x``.
+def _minimise_problems():
+    """(label, f, grad, hess, x0): pure Newton fails on all but the first two."""
+    A = np.array([[3.0, 1.0], [1.0, 2.0]])
+    b = np.array([1.0, -1.0])
 
-    Introduced in the chapter *Applications and discussion*: Newton's method for a minimum is
-    Newton's method for a root of the gradient, ``x ← x − H(x)⁻¹∇f(x)``.
+    def well(x):       # f = Σ x_i⁴/4 − x_1²/2 + x_2² (a double well in x_1)
+        return x[0] ** 4 / 4 - x[0] ** 2 / 2 + np.sum(x[1:] ** 2)
+
+    def well_grad(x):
+        return np.concatenate([[x[0] ** 3 - x[0]], 2 * x[1:]])
+
+    def well_hess(x):
+        H = 2 * np.eye(len(x))
+        H[0, 0] = 3 * x[0] ** 2 - 1
+        return H
+
+    return [
+        ("a quadratic ½xᵀAx − bᵀx (one Newton step is exact)",
+         lambda x: 0.5 * x @ A @ x - b @ x, lambda x: A @ x - b, lambda x: A,
+         np.array([5.0, 5.0])),
+        ("Rosenbrock from (−1.2, 1)", lambda x: 100 * (x[1] - x[0] ** 2) ** 2 + (1 - x[0]) ** 2,
+         _rosen_grad, _rosen_hess, np.array([-1.2, 1.0])),
+        ("f = x⁴/4 − x²/2 from x = 0.3, where f'' < 0 (pure Newton climbs to the maximum 0)",
+         well, well_grad, well_hess, np.array([0.3])),
+        ("f = x⁴/4 − x²/2 + y² from (0.3, 1) (pure Newton stops at the saddle (0, 0))",
+         well, well_grad, well_hess, np.array([0.3, 1.0])),
+        ("f = √(1 + x²) from x = 1.5 (convex, but pure Newton maps x to −x³ and diverges)",
+         lambda x: np.sqrt(1 + x[0] ** 2), lambda x: x / np.sqrt(1 + x ** 2),
+         lambda x: np.array([[(1 + x[0] ** 2) ** -1.5]]), np.array([1.5])),
+    ]
+
+
+def check_newton_minimise(newton_minimise):
+    """Check ``newton_minimise(f, grad, hess, x0, tol=1e-10, max_iter=200) -> x``, a
+    safeguarded Newton method that finds a local MINIMUM (not a maximum or a saddle).
+
+    Introduced in the chapter *Applications and discussion*. The answer must have
+    ``‖∇f(x)‖ <= 1e-8``, a positive definite Hessian and ``f(x) <= f(x0)``; on three of the
+    five problems the pure Newton iteration ``x ← x − H⁻¹∇f`` fails (it climbs to a maximum,
+    stops at a saddle, or diverges).
 
     A wrong attempt and the feedback it gets (the first lines):
 
-    >>> def newton_minimise(grad, hess, x0, tol=1e-10, max_iter=100):
-    ...     return np.array(x0, dtype=float)
+    >>> def newton_minimise(f, grad, hess, x0, tol=1e-10, max_iter=200):
+    ...     x = np.array(x0, dtype=float)
+    ...     for _ in range(max_iter):
+    ...         if np.linalg.norm(grad(x)) <= tol:
+    ...             break
+    ...         x = x - np.linalg.solve(hess(x), grad(x))
+    ...     return x
     >>> print(check_newton_minimise(newton_minimise))  # doctest: +ELLIPSIS
-    [FAIL] newton_minimise: 2 of 2 cases fail.
-      - a quadratic ½xᵀAx − bᵀx (one Newton step is exact): the result is [5. 5.], expected [ 0.6 -0.8]....
+    [FAIL] newton_minimise: 3 of 5 cases fail.
+    ...
+        Hint: your x is a stationary point, but not a minimum...
     """
-    A = np.array([[3.0, 1.0], [1.0, 2.0]])
-    b = np.array([1.0, -1.0])
-    cases = [
-        Case((lambda x: A @ x - b, lambda x: A, np.array([5.0, 5.0])), np.linalg.solve(A, b),
-             label="a quadratic ½xᵀAx − bᵀx (one Newton step is exact)"),
-        Case((_rosen_grad, _rosen_hess, np.array([-1.2, 1.0])), np.array([1.0, 1.0]),
-             label="Rosenbrock from (−1.2, 1)"),
-    ]
+    overshoot = ("the full Newton step overshoots here and each step makes it worse: accept "
+                 "a step only if it lowers f, and shorten it (backtracking) until it does.")
+    cases = [Case((f, g, H, x0), label=label, hint=overshoot if "diverges" in label else None)
+             for label, f, g, H, x0 in _minimise_problems()]
 
-    def run(grad, hess, x0):
-        return newton_minimise(grad, hess, x0.copy())
+    def run(f, grad, hess, x0):
+        return newton_minimise(f, grad, hess, x0.copy())
+
+    def compare(case, got):
+        f, grad, hess, x0 = case.args
+        x = as_float_array(got)
+        if x is None or x.shape != x0.shape:
+            shape = None if x is None else x.shape
+            return f"expected a point of shape {x0.shape}, got {shape}."
+        if not np.all(np.isfinite(x)):
+            return f"the result is {x}: the iteration blew up."
+        gnorm = float(np.linalg.norm(grad(x)))
+        if not gnorm <= 1e-8:
+            return f"‖∇f‖ = {gnorm:.3g} at your x = {x}: not a stationary point."
+        lam = float(np.linalg.eigvalsh(np.atleast_2d(hess(x))).min())
+        if lam <= 0:
+            return (f"x = {np.array2string(x, precision=6)} has ∇f = 0 but the Hessian's "
+                    f"smallest eigenvalue is {lam:.3g}: not a minimum.")
+        if f(x) > f(x0) + 1e-12:
+            return f"f went up: f(x0) = {f(x0):.6g}, f(x) = {f(x):.6g}."
+        return None
 
     def diagnose(case, got):
-        grad, hess, x0 = case.args
+        f, grad, hess, x0 = case.args
         x = as_float_array(got)
         if x is None or x.shape != x0.shape:
             return None
         if np.allclose(x, x0):
             return "the start came back: update x inside the loop."
-        step = np.linalg.solve(hess(x0), grad(x0))
-        if np.allclose(x, x0 + step):
-            return "the step has the wrong sign: x_new = x − H⁻¹∇f."
-        if np.allclose(x, x0 - step):
-            return "that is one Newton step: iterate until ‖∇f(x)‖ <= tol."
+        if not np.all(np.isfinite(x)) or np.linalg.norm(x) > 1e3:
+            return case.hint or ("the iteration ran away: accept a step only if it "
+                                 "lowers f, and shorten it (backtracking) until it does.")
+        if np.linalg.norm(grad(x)) <= 1e-8 and \
+                np.linalg.eigvalsh(np.atleast_2d(hess(x))).min() <= 0:
+            return ("your x is a stationary point, but not a minimum: where H is not "
+                    "positive definite the Newton direction p = −H⁻¹∇f can point uphill "
+                    "(∇fᵀp > 0). Use p only if it is a descent direction; otherwise fall "
+                    "back to one that is.")
         return None
 
-    return check(run, cases, name="newton_minimise", compare=_compare_arrays(1e-8, 1e-8),
-                 diagnose=diagnose,
-                 hint="x = x − np.linalg.solve(hess(x), grad(x)) until "
-                      "np.linalg.norm(grad(x)) <= tol.")
+    return check(run, cases, name="newton_minimise", compare=compare, diagnose=diagnose,
+                 hint="in each iteration: p = solve(hess(x), -grad(x)); if p is not a "
+                      "descent direction (grad(x) @ p >= 0), use p = -grad(x); then halve "
+                      "t from 1 until f(x + t p) <= f(x) + 1e-4 t grad(x) @ p (Armijo), and "
+                      "move to x + t p. Stop when ‖grad(x)‖ <= tol.")
 
 
 def _vdp(mu):
