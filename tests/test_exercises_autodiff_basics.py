@@ -181,18 +181,30 @@ def test_tangent_sweep():
     assert ab.LECTURE_GRAPH[0] == ("w3", "multiply", ("w1", "w2"))
 
 
-def test_directional_derivative():
+def test_gradient_one_pass():
     from lecture_code.autodiff.dual import Dual
 
-    def directional_derivative(f, x, v):
-        return f(*[Dual(xi, vi) for xi, vi in zip(x, v)]).tangent
+    def gradient_one_pass(f, x):
+        n = len(x)
+        return f(*[Dual(xi, e) for xi, e in zip(x, np.eye(n))]).tangent
 
-    assert ab.check_directional_derivative(directional_derivative)
-    _assert_fails_with(ab.check_directional_derivative(_stub), "not implemented yet")
+    result = ab.check_gradient_one_pass(gradient_one_pass)
+    assert result, str(result)
+    _assert_fails_with(ab.check_gradient_one_pass(_stub), "not implemented yet")
 
-    def only_first_direction(f, x, v):
-        return f(*[Dual(xi, 1.0 if i == 0 else 0.0) for i, xi in enumerate(x)]).tangent
-    _assert_fails_with(ab.check_directional_derivative(only_first_direction), "direction")
+    def n_passes(f, x):   # right, but one pass per input
+        n = len(x)
+        return np.array([f(*[Dual(xi, float(i == j)) for i, xi in enumerate(x)]).tangent
+                         for j in range(n)])
+    _assert_fails_with(ab.check_gradient_one_pass(n_passes), "evaluated 2 times")
+
+    def all_ones(f, x):
+        return f(*[Dual(xi, 1.0) for xi in x]).tangent
+    _assert_fails_with(ab.check_gradient_one_pass(all_ones), "ONE directional derivative")
+
+    def the_dual(f, x):
+        return f(*[Dual(xi, e) for xi, e in zip(x, np.eye(len(x)))])
+    _assert_fails_with(ab.check_gradient_one_pass(the_dual), ".tangent")
 
 
 # --- chapter 4 ---------------------------------------------------------------------------

@@ -107,15 +107,6 @@ def test_check_tangent_sweep_accepts_a_correct_solution():
     assert result, str(result)
 
 
-def test_check_directional_derivative_accepts_a_correct_solution():
-    from lecture_code.exercises.autodiff_basics import check_directional_derivative
-    from lecture_code.autodiff.dual import Dual
-    def directional_derivative(f, x, v):
-        return f(*[Dual(xi, vi) for xi, vi in zip(x, v)]).tangent
-    result = check_directional_derivative(directional_derivative)
-    assert result, str(result)
-
-
 def test_check_d_horner_accepts_a_correct_solution():
     from lecture_code.exercises.autodiff_basics import check_d_horner
     def d_horner(x, dx):

@@ -28,8 +28,8 @@ EXERCISES = {
          'lecture_code.exercises.autodiff_basics', 'check_dual_program', 'dual_program'),
         ('ex-tangent-sweep', 'A tangent sweep with the rules table',
          'lecture_code.exercises.autodiff_basics', 'check_tangent_sweep', 'tangent_sweep'),
-        ('ex-directional', 'A directional derivative in one pass',
-         'lecture_code.exercises.autodiff_basics', 'check_directional_derivative', 'directional_derivative'),
+        ('ex-directional', 'The whole gradient in one forward pass',
+         'lecture_code.exercises.autodiff_basics', 'check_gradient_one_pass', 'gradient_one_pass'),
     ],
     '04_three_ways': [
         ('ex-d-horner', 'Source transformation by hand',

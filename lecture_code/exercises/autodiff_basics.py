@@ -4,7 +4,7 @@ Introduced in the chapters *Why derivatives, and why not divided differences*
 (``check_newton``, ``check_central_difference``, ``check_optimal_forward_step``),
 *Dual numbers* (``check_dual_div``, ``check_dual_tan``, ``check_newton_dual``),
 *Many variables and the chain rule* (``check_dual_program``, ``check_tangent_sweep``,
-``check_directional_derivative``) and *Three ways to build AD* (``check_d_horner``,
+``check_gradient_one_pass``) and *Three ways to build AD* (``check_d_horner``,
 ``check_count_operations``, ``check_for_loop_version``).
 
 Each checker runs the student's function on a few inputs, compares with a reference and
@@ -32,7 +32,7 @@ import textwrap
 
 import numpy as np
 
-from lecture_code.exercises.core import Case, check
+from lecture_code.exercises.core import Case, as_float_array, check
 
 __all__ = [
     "check_newton",
@@ -43,7 +43,7 @@ __all__ = [
     "check_newton_dual",
     "check_dual_program",
     "check_tangent_sweep",
-    "check_directional_derivative",
+    "check_gradient_one_pass",
     "check_d_horner",
     "check_count_operations",
     "check_for_loop_version",
@@ -533,21 +533,24 @@ def check_tangent_sweep(tangent_sweep):
                       "sum(partial(*args, value) * tangent_of_input for each input).")
 
 
-def check_directional_derivative(directional_derivative):
-    """Check ``directional_derivative(f, x, v) -> ∇f(x)·v`` computed in one forward pass.
+def check_gradient_one_pass(gradient_one_pass):
+    """Check ``gradient_one_pass(f, x) -> ∇f(x)`` with ONE evaluation of ``f`` (vector mode).
 
-    Introduced in the chapter *Many variables and the chain rule*. ``x`` and ``v`` are lists
-    of floats; ``f`` takes them as separate arguments (``f(*x)``).
+    Introduced in the chapter *Many variables and the chain rule*. ``f`` takes its inputs as
+    separate arguments, ``f(*x)``; the student seeds input ``i`` with a ``Dual`` whose tangent
+    is the unit vector ``e_i`` (an array), so one pass carries all ``n`` directional
+    derivatives. The checker counts the calls of ``f``.
 
     A wrong attempt and the feedback it gets (the first lines):
 
-    >>> def directional_derivative(f, x, v):
-    ...     return 0.0
-    >>> print(check_directional_derivative(directional_derivative))  # doctest: +ELLIPSIS
-    [FAIL] directional_derivative: 6 of 6 cases fail.
-      - x1·x2 + sin(x1) at x = (1.0, 2.0) in direction v = [1.0, 0.0]: returned 0.0, expected 2.5403023058681398....
+    >>> from lecture_code.autodiff import Dual
+    >>> def gradient_one_pass(f, x):
+    ...     return f(*[Dual(xi, 1.0) for xi in x]).tangent
+    >>> print(check_gradient_one_pass(gradient_one_pass))  # doctest: +ELLIPSIS
+    [FAIL] gradient_one_pass: ...
+        Hint: a single number is ONE directional derivative...
     """
-    from lecture_code.autodiff import exp, sin
+    from lecture_code.autodiff import exp, sin, sqrt
 
     problems = [
         ("x1·x2 + sin(x1)", lambda a, b: a * b + sin(a),
@@ -556,17 +559,52 @@ def check_directional_derivative(directional_derivative):
          lambda a, b: (math.cos(a * b) * b + math.exp(a), math.cos(a * b) * a), (0.5, -1.5)),
         ("x1·x2·x3 − x3²", lambda a, b, c: a * b * c - c * c,
          lambda a, b, c: (b * c, a * c, a * b - 2 * c), (1.0, 2.0, 3.0)),
+        ("√(x1² + ... + x5²)", lambda *x: sqrt(sum(xi * xi for xi in x)),
+         lambda *x: tuple(xi / math.sqrt(sum(t * t for t in x)) for xi in x),
+         (1.0, -2.0, 0.5, 3.0, 1.5)),
     ]
+    calls = {}
     cases = []
     for label, f, grad, x in problems:
-        for v in ([1.0] + [0.0] * (len(x) - 1), [0.5, -1.0, 2.0][:len(x)]):
-            expected = float(np.dot(grad(*x), v))
-            cases.append(Case((f, list(x), list(v)), expected,
-                              label=f"{label} at x = {x} in direction v = {v}"))
-    return check(directional_derivative, cases, name="directional_derivative", rtol=1e-12,
-                 atol=1e-12,
-                 hint="seed each input with its component of v: f(*[Dual(xi, vi) ...]) and "
-                      "return the output's tangent.")
+        cases.append(Case((f, list(x)), np.array(grad(*x)), label=f"{label} at x = {x}"))
+
+    def run(f, x):
+        count = [0]
+
+        def counted(*args):
+            count[0] += 1
+            return f(*args)
+        result = gradient_one_pass(counted, x)
+        calls[id(f)] = count[0]
+        return result
+
+    def compare(case, got):
+        from lecture_code.exercises.core import compare_values
+        message = compare_values(as_float_array(got) if as_float_array(got) is not None
+                                 else got, case.expected, 1e-12, 1e-12)
+        if message:
+            return message
+        used = calls.get(id(case.args[0]), 1)
+        if used != 1:
+            return (f"the right gradient, but f was evaluated {used} times: one pass with "
+                    "vector tangents is enough.")
+        return None
+
+    def diagnose(case, got):
+        f, x = case.args
+        if hasattr(got, "tangent"):
+            return "you returned the Dual output itself: the gradient is its .tangent."
+        g = as_float_array(got)
+        if g is not None and g.ndim == 0:
+            return ("a single number is ONE directional derivative (the sum of the partials "
+                    "if every tangent is 1). Give input i the tangent e_i, the i-th unit "
+                    "VECTOR, and the output's tangent is the whole gradient.")
+        return None
+
+    return check(run, cases, name="gradient_one_pass", compare=compare, diagnose=diagnose,
+                 hint="the rules of the table are linear in the tangents, so a tangent can be "
+                      "an array: seed x[i] as Dual(x[i], np.eye(n)[i]), call f once, and read "
+                      "the output's tangent (an array of n partial derivatives).")
 
 
 # ---------------------------------------------------------------------------------------
