@@ -130,17 +130,43 @@ def test_dual_div():
     _assert_fails_with(ab.check_dual_div(lambda a, b: a[0] / b[0]), "expected a pair")
 
 
-def test_dual_tan():
-    from lecture_code.autodiff import cos, sin
-    assert ab.check_dual_tan(lambda x: sin(x) / cos(x))
-    _assert_fails_with(ab.check_dual_tan(_stub), "not implemented yet")
-    _assert_fails_with(ab.check_dual_tan(_sec_tangent), "sec² x")
-    _assert_fails_with(ab.check_dual_tan(lambda x: math.tan(x.primal)), "return a Dual")
+def _dual_inverse(f, y, rule="divide"):
+    from lecture_code.autodiff import Dual, derivative
+    x = 0.0 if y.primal < 0 else min(y.primal, 3.0)
+    for _ in range(100):
+        x = x - (float(f(x)) - y.primal) / derivative(f, x)
+    fp = derivative(f, x)
+    tangent = {"divide": y.tangent / fp, "multiply": y.tangent * fp,
+               "unchanged": y.tangent, "zero": 0.0}[rule]
+    return Dual(x, tangent)
 
 
-def _sec_tangent(x):
-    from lecture_code.autodiff.dual import Dual
-    return Dual(math.tan(x.primal), x.tangent / math.cos(x.primal))
+def test_dual_inverse():
+    result = ab.check_dual_inverse(_dual_inverse)
+    assert result, str(result)
+    _assert_fails_with(ab.check_dual_inverse(_stub), "not implemented yet")
+    _assert_fails_with(ab.check_dual_inverse(lambda f, y: _dual_inverse(f, y, "multiply")),
+                       "you multiplied by f'(x)")
+    _assert_fails_with(ab.check_dual_inverse(lambda f, y: _dual_inverse(f, y, "unchanged")),
+                       "ẏ unchanged")
+    _assert_fails_with(ab.check_dual_inverse(lambda f, y: _dual_inverse(f, y, "zero")),
+                       "the tangent is 0")
+    _assert_fails_with(ab.check_dual_inverse(lambda f, y: _dual_inverse(f, y).primal),
+                       "return a Dual")
+
+
+def test_dual_inverse_through_newton_on_duals_also_passes():
+    # running Newton's method on dual numbers differentiates the iteration itself; at
+    # convergence its tangent is the same ẏ / f'(x)
+    from lecture_code.autodiff import derivative
+
+    def on_duals(f, y):
+        x = y * 0 + (0.0 if y.primal < 0 else min(y.primal, 3.0))
+        for _ in range(100):
+            x = x - (f(x) - y) / derivative(f, x.primal)
+        return x
+    result = ab.check_dual_inverse(on_duals)
+    assert result, str(result)
 
 
 def test_newton_dual():

@@ -113,13 +113,13 @@ def test_returning_none_is_told_to_return_even_with_a_custom_compare():
 def test_error_location_is_the_students_line_not_the_checkers():
     import lecture_code.exercises.autodiff_basics as ab
 
-    def dual_tan(x):
-        value = x.primal
+    def dual_inverse(f, y):
+        value = y.primal
         return value[0]   # the student's bug: a float is not subscriptable
 
-    text = str(ab.check_dual_tan(dual_tan))
-    line = dual_tan.__code__.co_firstlineno + 2
-    assert f"(in dual_tan, line {line})" in text, text
+    text = str(ab.check_dual_inverse(dual_inverse))
+    line = dual_inverse.__code__.co_firstlineno + 2
+    assert f"(in dual_inverse, line {line})" in text, text
     assert "in run," not in text
 
     def uses_numpy(x):

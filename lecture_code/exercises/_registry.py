@@ -18,8 +18,8 @@ EXERCISES = {
     '02_dual_numbers': [
         ('ex-dual-div', 'Dividing dual numbers',
          'lecture_code.exercises.autodiff_basics', 'check_dual_div', 'dual_div'),
-        ('ex-dual-tan', 'A dual tangent',
-         'lecture_code.exercises.autodiff_basics', 'check_dual_tan', 'dual_tan'),
+        ('ex-dual-inverse', 'Differentiating an inverse function',
+         'lecture_code.exercises.autodiff_basics', 'check_dual_inverse', 'dual_inverse'),
         ('ex-newton-dual', "Newton's method with dual numbers",
          'lecture_code.exercises.autodiff_basics', 'check_newton_dual', 'newton_dual'),
     ],

@@ -2,7 +2,7 @@
 
 Introduced in the chapters *Why derivatives, and why not divided differences*
 (``check_newton``, ``check_central_difference``, ``check_optimal_forward_step``),
-*Dual numbers* (``check_dual_div``, ``check_dual_tan``, ``check_newton_dual``),
+*Dual numbers* (``check_dual_div``, ``check_dual_inverse``, ``check_newton_dual``),
 *Many variables and the chain rule* (``check_dual_program``, ``check_tangent_sweep``,
 ``check_gradient_one_pass``) and *Three ways to build AD* (``check_d_horner``,
 ``check_count_operations``, ``check_for_loop_version``).
@@ -39,7 +39,7 @@ __all__ = [
     "check_central_difference",
     "check_optimal_forward_step",
     "check_dual_div",
-    "check_dual_tan",
+    "check_dual_inverse",
     "check_newton_dual",
     "check_dual_program",
     "check_tangent_sweep",
@@ -310,56 +310,89 @@ def _diagnose_div(case, got):
     return None
 
 
-_TAN_POINTS = (0.0, 0.3, 1.0, -1.2, 2.5)
+def _inverse_problems():
+    """(label, f built from the package's functions, f', its inverse, y values)."""
+    from lecture_code.autodiff import exp, sin
+    return [
+        ("f = exp (the inverse is log)", exp, math.exp, math.log, (0.5, 2.0, 20.0)),
+        ("f(x) = x³ + x", lambda x: x ** 3 + x, lambda x: 3 * x * x + 1, None, (2.0, -10.0)),
+        ("f(x) = x + sin(x)/2", lambda x: x + sin(x) / 2, lambda x: 1 + math.cos(x) / 2, None,
+         (0.3, 4.0)),
+    ]
 
 
-def check_dual_tan(dual_tan):
-    """Check ``dual_tan(x)`` on dual numbers: value ``tan x``, tangent ``(1 + tan² x)·ẋ``.
+def _solve_inverse(fprime, f_float, y):
+    x = 0.0 if y < 0 else min(y, 3.0)
+    for _ in range(200):
+        step = (f_float(x) - y) / fprime(x)
+        x -= step
+        if abs(step) <= 1e-15 * max(1.0, abs(x)):
+            break
+    return x
 
-    Introduced in the chapter *Dual numbers*. The student's function receives
-    :class:`lecture_code.autodiff.dual.Dual` inputs (with ẋ = 1 and ẋ = 2) and must return a
-    ``Dual``.
+
+def check_dual_inverse(dual_inverse):
+    """Check ``dual_inverse(f, y) -> Dual``: the x with f(x) = y, as a dual number, for a dual y.
+
+    Introduced in the chapter *Dual numbers* (derivation exercise: the inverse function rule).
+    ``f`` is built from the package's functions, so it accepts ``Dual`` inputs; ``y`` is a
+    ``Dual`` with tangent ẏ. The value must solve f(x) = y.primal and the tangent must be
+    ẋ = ẏ / f'(x), which follows from f(x + ẋd) = f(x) + f'(x)ẋd = y + ẏd.
 
     A wrong attempt and the feedback it gets (the first lines):
 
-    >>> def dual_tan(x):
-    ...     return x
-    >>> print(check_dual_tan(dual_tan))  # doctest: +ELLIPSIS
-    [FAIL] dual_tan: 8 of 10 cases fail.
-      - x = 0.3 + 1.0·d: the value is 0.3, expected 0.30933624961....
+    >>> from lecture_code.autodiff import Dual, derivative
+    >>> def dual_inverse(f, y):
+    ...     x = y.primal
+    ...     for _ in range(100):
+    ...         x = x - (f(x) - y.primal) / derivative(f, x)
+    ...     return Dual(x, y.tangent * derivative(f, x))
+    >>> print(check_dual_inverse(dual_inverse))  # doctest: +ELLIPSIS
+    [FAIL] dual_inverse: ...
+        Hint: you multiplied by f'(x)...
     """
     from lecture_code.autodiff.dual import Dual
 
     cases = []
-    for x in _TAN_POINTS:
-        for dx in (1.0, 2.0):
-            t = math.tan(x)
-            cases.append(Case((x, dx), (t, (1 + t * t) * dx), label=f"x = {x} + {dx}·d"))
+    for label, f, fprime, inverse, ys in _inverse_problems():
+        f_float = (lambda g: (lambda x: float(np.asarray(getattr(g(x), "primal", g(x))))))(f)
+        for y in ys:
+            x = inverse(y) if inverse else _solve_inverse(fprime, f_float, y)
+            for dy in (1.0, -2.5):
+                cases.append(Case((f, y, dy), (x, dy / fprime(x)),
+                                  label=f"{label}, y = {y} + {dy}·d"))
 
-    def run(x, dx):
-        return dual_tan(Dual(x, dx))
+    def run(f, y, dy):
+        return dual_inverse(f, Dual(y, dy))
 
-    return check(run, cases, name="dual_tan", compare=_compare_pair(1e-12),
-                 diagnose=_diagnose_tan,
-                 hint="tan = sin / cos on dual numbers: return sin(x) / cos(x) with "
-                      "lecture_code.autodiff's sin and cos.")
+    def diagnose(case, got):
+        f, y, dy = case.args
+        try:
+            pair = _pair(got)
+        except (TypeError, ValueError):
+            return "return a Dual: x as the primal part, ẋ as the tangent."
+        if pair is None:
+            return "return a Dual: x as the primal part, ẋ as the tangent."
+        x, t = pair
+        x_true, t_true = case.expected
+        if not math.isclose(x, x_true, rel_tol=1e-9, abs_tol=1e-12):
+            return "the value does not solve f(x) = y: iterate Newton's method to convergence."
+        fp = dy / t_true
+        if math.isclose(t, dy * fp, rel_tol=1e-9):
+            return ("you multiplied by f'(x); expand f(x + ẋd) = f(x) + f'(x)ẋd, set it equal "
+                    "to y + ẏd and solve for ẋ.")
+        if math.isclose(t, dy, rel_tol=1e-12) and not math.isclose(fp, 1.0):
+            return "the tangent is ẏ unchanged: it must pass through the inverse's derivative."
+        if t == 0.0:
+            return ("the tangent is 0: the Newton iterations on plain floats carry no tangent; "
+                    "attach it at the end with the rule you derived.")
+        return None
 
-
-def _diagnose_tan(case, got):
-    x, dx = case.args
-    try:
-        pair = _pair(got)
-    except (TypeError, ValueError):
-        return "return a Dual number (e.g. sin(x) / cos(x)), not a float."
-    if pair is None:
-        return "return a Dual number (e.g. sin(x) / cos(x)), not a float."
-    t = pair[1]
-    if math.isclose(t, dx / math.cos(x)) and x != 0:
-        return "the tangent is sec x·ẋ: the derivative of tan is sec² x = 1/cos² x."
-    if math.isclose(t, 1 + math.tan(x) ** 2) and dx != 1:
-        return "the tangent ignores ẋ: multiply the local derivative by the input's tangent."
-    return None
-
+    return check(run, cases, name="dual_inverse", compare=_compare_pair(1e-9),
+                 diagnose=diagnose,
+                 hint="solve f(x) = y.primal for x with Newton's method on floats, getting "
+                      "f'(x) from derivative(f, x); then compare the d parts of f(x + ẋd) = "
+                      "y + ẏd to find ẋ, and return Dual(x, ẋ).")
 
 def check_newton_dual(newton_dual):
     """Check ``newton_dual(f, x0) -> root`` that gets ``f'`` from dual numbers.
