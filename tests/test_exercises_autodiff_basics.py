@@ -254,15 +254,43 @@ def test_count_operations():
     _assert_fails_with(ab.check_count_operations(lambda f, x: 3.0), "expected an int")
 
 
-def test_while_power_and_for_loop_version():
+def heron_sqrt(x):
+    y = (1.0 + x) / 2
+    for k in range(5):
+        y = (y + x / y) / 2
+    return y
+
+
+def heron_too_short(x):
+    y = (1.0 + x) / 2
+    for k in range(3):
+        y = (y + x / y) / 2
+    return y
+
+
+def heron_while(x):
+    y = (1.0 + x) / 2
+    while abs(y * y - x) > 1e-15 * x:
+        y = (y + x / y) / 2
+    return y
+
+
+def heron_break(x):
+    y = (1.0 + x) / 2
+    for k in range(60):
+        y = (y + x / y) / 2
+        if abs(y * y - x) <= 1e-15 * x:
+            break
+    return y
+
+
+def test_while_power_and_heron_sqrt():
     assert ab.while_power(1.5) == 1.5**5
-
-    def power(x, n=5):
-        y = 1.0
-        for k in range(n):
-            y = y * x
-        return y
-
-    assert ab.check_for_loop_version(power)
-    _assert_fails_with(ab.check_for_loop_version(_stub), "not implemented yet")
-    _assert_fails_with(ab.check_for_loop_version(ab.while_power), "still contains a while")
+    result = ab.check_heron_sqrt(heron_sqrt)
+    assert result, str(result)
+    _assert_fails_with(ab.check_heron_sqrt(_stub), "not implemented yet")
+    _assert_fails_with(ab.check_heron_sqrt(heron_while), "still contains a while")
+    _assert_fails_with(ab.check_heron_sqrt(heron_too_short), "not converged yet")
+    _assert_fails_with(ab.check_heron_sqrt(heron_break), "source_transform rejects it",
+                       "break")
+    _assert_fails_with(ab.check_heron_sqrt(lambda x: x ** 0.5), "define the function with def")

@@ -118,17 +118,6 @@ def test_check_count_operations_accepts_a_correct_solution():
     assert result, str(result)
 
 
-def test_check_for_loop_version_accepts_a_correct_solution():
-    from lecture_code.exercises.autodiff_basics import check_for_loop_version
-    def power(x, n=5):
-        y = 1.0
-        for k in range(n):
-            y = y * x
-        return y
-    result = check_for_loop_version(power)
-    assert result, str(result)
-
-
 def test_check_adjoint_sweep_accepts_a_correct_solution_module_example():
     from lecture_code.exercises.autodiff_modes import check_adjoint_sweep
     result = check_adjoint_sweep(lambda x1, x2: (x1 * x2 + np.sin(x1), x2 + np.cos(x1), x1))

@@ -36,8 +36,8 @@ EXERCISES = {
          'lecture_code.exercises.autodiff_basics', 'check_d_horner', 'd_horner'),
         ('ex-count-ops', 'Operator overloading in twenty lines',
          'lecture_code.exercises.autodiff_basics', 'check_count_operations', 'count_operations'),
-        ('ex-for-loop', 'Make it transformable',
-         'lecture_code.exercises.autodiff_basics', 'check_for_loop_version', 'power'),
+        ('ex-heron', 'Make a solver transformable',
+         'lecture_code.exercises.autodiff_basics', 'check_heron_sqrt', 'heron_sqrt'),
     ],
     '05_forward_reverse': [
         ('ex-adjoint-sweep', 'A reverse sweep by hand',

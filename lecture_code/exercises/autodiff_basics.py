@@ -5,7 +5,7 @@ Introduced in the chapters *Why derivatives, and why not divided differences*
 *Dual numbers* (``check_dual_div``, ``check_dual_inverse``, ``check_newton_dual``),
 *Many variables and the chain rule* (``check_dual_program``, ``check_tangent_sweep``,
 ``check_gradient_one_pass``) and *Three ways to build AD* (``check_d_horner``,
-``check_count_operations``, ``check_for_loop_version``).
+``check_count_operations``, ``check_heron_sqrt``).
 
 Each checker runs the student's function on a few inputs, compares with a reference and
 returns a result that is truthy when everything matches and renders as a short report in a
@@ -46,7 +46,7 @@ __all__ = [
     "check_gradient_one_pass",
     "check_d_horner",
     "check_count_operations",
-    "check_for_loop_version",
+    "check_heron_sqrt",
     "LECTURE_GRAPH",
     "while_power",
 ]
@@ -809,8 +809,8 @@ def check_count_operations(count_operations):
 def while_power(x, n=5):
     """``x**n`` computed with a ``while`` loop (source transformation rejects ``while``).
 
-    Introduced in the chapter *Three ways to build AD*, where the student rewrites it with a
-    ``for`` loop over ``range`` so that ``source_transform`` accepts it.
+    Introduced in the chapter *Three ways to build AD*, where ``source_transform`` rejects it
+    and operator overloading differentiates it.
 
     >>> while_power(2.0)
     32.0
@@ -822,42 +822,71 @@ def while_power(x, n=5):
     return y
 
 
-def check_for_loop_version(power):
-    """Check ``power(x, n=5)``: :func:`while_power` rewritten without ``while``.
+def check_heron_sqrt(heron_sqrt):
+    """Check ``heron_sqrt(x)``: Heron's iteration for √x, written so that source
+    transformation accepts it (a ``for`` loop with a derived number of steps, no ``while``).
 
-    Introduced in the chapter *Three ways to build AD*. Checks the values against
-    :func:`while_power`, that the source has no ``while`` loop, and that
-    :func:`lecture_code.autodiff.source.source_transform` accepts it and returns the
-    derivative ``5x⁴``.
+    Introduced in the chapter *Three ways to build AD*. For x in [0.25, 4] the value must be
+    √x and the derivative that :func:`lecture_code.autodiff.source.source_transform` writes
+    for the student's code must be 1/(2√x), both to about 1e-14 relative.
 
     A wrong attempt and the feedback it gets (the first lines):
 
-    >>> print(check_for_loop_version(while_power))  # doctest: +ELLIPSIS
-    [FAIL] power: 4 of 4 cases fail.
-      - x = 0.5: the function still contains a while loop: use `for k in range(n):`....
+    >>> def heron_sqrt(x):
+    ...     y = (1.0 + x) / 2
+    ...     for k in range(3):
+    ...         y = (y + x / y) / 2
+    ...     return y
+    >>> print(check_heron_sqrt(heron_sqrt))  # doctest: +ELLIPSIS
+    [FAIL] heron_sqrt: ...
+        Hint: not converged yet...
     """
-    from lecture_code.autodiff.source import source_transform
+    from lecture_code.autodiff.source import SourceTransformError, source_transform
 
     def run(x):
-        if getattr(power, "__name__", "") == "<lambda>":
+        if getattr(heron_sqrt, "__name__", "") == "<lambda>":
             return "a lambda"
-        tree = ast.parse(textwrap.dedent(inspect.getsource(power)))
+        tree = ast.parse(textwrap.dedent(inspect.getsource(heron_sqrt)))
         if any(isinstance(node, ast.While) for node in ast.walk(tree)):
             return "still has a while loop"
-        value = power(x)
-        transformed = source_transform(power)
+        value = heron_sqrt(x)
+        try:
+            transformed = source_transform(heron_sqrt)
+        except SourceTransformError as exc:
+            return f"not transformable: {exc}"
         out = transformed(x, 1.0)
         return float(value), float(out[1])
 
-    cases = [Case((x,), (while_power(x), 5 * x**4), label=f"x = {x}")
-             for x in (0.5, 1.0, 2.0, -1.5)]
+    cases = [Case((x,), (math.sqrt(x), 0.5 / math.sqrt(x)), label=f"x = {x}")
+             for x in (0.25, 0.5, 1.0, 2.0, 3.0, 4.0)]
 
     def compare(case, got):
         if got == "still has a while loop":
-            return "the function still contains a while loop: use `for k in range(n):`."
+            return ("the function still contains a while loop, which the source transformer "
+                    "rejects: iterate a fixed number of times, `for k in range(N):`.")
         if got == "a lambda":
             return "define the function with def (source transformation reads its source)."
-        return _compare_pair(1e-12)(case, got)
+        if isinstance(got, str) and got.startswith("not transformable"):
+            return f"source_transform rejects it ({got[len('not transformable: '):]})."
+        return _compare_pair(2e-14)(case, got)
 
-    return check(run, cases, name="power", compare=compare,
-                 hint="replace the while loop and its counter by `for k in range(n):`.")
+    def diagnose(case, got):
+        (x,) = case.args
+        try:
+            pair = _pair(got)
+        except (TypeError, ValueError):
+            return None
+        if pair is None:
+            return None
+        value, slope = pair
+        if not math.isclose(value, math.sqrt(x), rel_tol=2e-14):
+            return ("not converged yet: how many steps does the worst x in [0.25, 4] need? "
+                    "Derive how the relative error e_k = y_k/√x − 1 shrinks from one step to "
+                    "the next, and start from the worst e_0.")
+        return None
+
+    return check(run, cases, name="heron_sqrt", compare=compare, diagnose=diagnose,
+                 hint="with y_k = √x (1 + e_k), one step gives e_(k+1) = e_k² / (2(1 + e_k)); "
+                      "from y_0 = (1 + x)/2 the worst case on [0.25, 4] is e_0 = 0.25 at "
+                      "both ends. Count the steps until e_k is below 1e-16, and loop that "
+                      "many times with for k in range(N).")
