@@ -142,7 +142,8 @@ def check_newton(newton):
         return None
 
     return check(run, cases, name="newton", compare=compare, diagnose=_diagnose_newton,
-                 hint="x_{k+1} = x_k - f(x_k) / f'(x_k); stop when |f(x_k)| <= tol.")
+                 hint="replace f by its tangent line at x_k and take the zero of that line as the "
+                      "next x; test |f(x)| against tol before each step.")
 
 
 def _expect_raise(fn, args, error):
@@ -206,8 +207,9 @@ def check_central_difference(central_diff):
         cases.append(Case((f, x), exact, label=label, hint=hint))
     return check(central_diff, cases, name="central_diff", rtol=1e-9, atol=1e-9,
                  diagnose=_diagnose_central,
-                 hint="h ≈ ε^(1/3)·max(1, |x|) ≈ 6e-6·max(1, |x|); "
-                      "(f(x + h) − f(x − h)) / (2h).")
+                 hint="the truncation error of the central difference is O(h²) and its rounding "
+                      "error O(ε/h): balance the two to choose h, and let h grow with |x| (a "
+                      "relative step).")
 
 
 def _diagnose_central(case, got):
@@ -247,7 +249,8 @@ def check_optimal_forward_step(optimal_forward_step):
              for fv, d2 in [(1.0, 6.0), (8.0, 12.0), (1e3, 1.0), (-2.0, -0.5)]]
     return check(optimal_forward_step, cases, name="optimal_forward_step", rtol=1e-9,
                  atol=0.0, diagnose=_diagnose_optimal,
-                 hint="E'(h) = |f''|/2 − ε|f|/h² = 0, so h* = sqrt(2ε|f| / |f''|).")
+                 hint="write the total error as truncation plus rounding, E(h) = |f''|·h/2 + "
+                      "2ε|f|/h, set E'(h) = 0 and solve for h.")
 
 
 def _diagnose_optimal(case, got):
@@ -288,8 +291,9 @@ def check_dual_div(dual_div):
         cases.append(Case((a, b), expected, label=f"a = {a}, b = {b}"))
     return check(dual_div, cases, name="dual_div", compare=_compare_pair(1e-12),
                  diagnose=_diagnose_div,
-                 hint="multiply numerator and denominator by the conjugate b − ḃd and use "
-                      "d² = 0: tangent = (ȧ·b − a·ḃ) / b².")
+                 hint="multiply numerator and denominator by the conjugate b − ḃd and use d² = 0: "
+                      "the denominator becomes the real number b², and the d part of the numerator"
+                      " over b² is the tangent.")
 
 
 def _diagnose_div(case, got):
@@ -390,9 +394,10 @@ def check_dual_inverse(dual_inverse):
 
     return check(run, cases, name="dual_inverse", compare=_compare_pair(1e-9),
                  diagnose=diagnose,
-                 hint="solve f(x) = y.primal for x with Newton's method on floats, getting "
-                      "f'(x) from derivative(f, x); then compare the d parts of f(x + ẋd) = "
-                      "y + ẏd to find ẋ, and return Dual(x, ẋ).")
+                 hint="solve f(x) = y.primal for x with Newton's method on floats, getting f'(x) "
+                      "from derivative(f, x); then compare the d parts of both sides of f(x + ẋd) "
+                      "= y + ẏd to find ẋ: your answer is the dual number with primal part x and "
+                      "tangent ẋ.")
 
 def check_newton_dual(newton_dual):
     """Check ``newton_dual(f, x0) -> root`` that gets ``f'`` from dual numbers.
@@ -432,8 +437,8 @@ def check_newton_dual(newton_dual):
         return None
 
     return check(newton_dual, cases, name="newton_dual", compare=compare,
-                 hint="x_new = x − f(x) / derivative(f, x), with derivative from "
-                      "lecture_code.autodiff; stop when |f(x)| <= tol.")
+                 hint="Newton's step needs f'(x): get it from one dual evaluation of f (the "
+                      "package's derivative) instead of a formula; stop when |f(x)| <= tol.")
 
 
 # ---------------------------------------------------------------------------------------
@@ -469,8 +474,8 @@ def check_dual_program(dual_program):
                           label=f"(x1, x2) = ({x1}, {x2}), seed (ẋ1, ẋ2) = ({dx1}, {dx2})"))
     return check(dual_program, cases, name="dual_program", compare=_compare_pair(1e-12),
                  diagnose=_diagnose_dual_program,
-                 hint="one tangent line per value line: ẇ3 = ẇ1·w2 + w1·ẇ2, "
-                      "ẇ4 = cos(w3)·ẇ3, ẇ5 = exp(w1)·ẇ1, ẇ6 = ẇ4 + ẇ5.")
+                 hint="write one tangent line beside each value line: apply the rules table to "
+                      "that line's operation, with the tangents of its inputs.")
 
 
 def _diagnose_dual_program(case, got):
@@ -562,8 +567,9 @@ def check_tangent_sweep(tangent_sweep):
         return None
 
     return check(tangent_sweep, cases, name="tangent_sweep", compare=compare,
-                 hint="visit the nodes in order; value = rule.fn(*args), tangent = "
-                      "sum(partial(*args, value) * tangent_of_input for each input).")
+                 hint="visit the nodes in order; for each, the value is the rule's function of the"
+                      " input values, and the tangent sums each input's tangent times the rule's "
+                      "partial derivative for that input.")
 
 
 def check_gradient_one_pass(gradient_one_pass):
@@ -678,8 +684,8 @@ def check_d_horner(d_horner):
              for x, dx in [(0.0, 1.0), (1.0, 1.0), (2.0, 1.0), (-1.5, 2.0)]]
     return check(d_horner, cases, name="d_horner", compare=_compare_pair(1e-12),
                  diagnose=_diagnose_horner,
-                 hint="differentiate the loop body y = y·x + c: dy = dy·x + y·dx, computed "
-                      "BEFORE y is overwritten.")
+                 hint="differentiate the loop body with the product rule, and compute the new "
+                      "tangent BEFORE the value it reads is overwritten.")
 
 
 def _diagnose_horner(case, got):

@@ -103,7 +103,9 @@ def check_adjoint_sweep(adjoint_sweep):
     return check(adjoint_sweep, cases, name="adjoint_sweep",
                  compare=_compare_arrays(1e-12, names=["f", "x1_bar", "x2_bar"]),
                  diagnose=_diagnose_adjoint,
-                 hint="w̄5 = 1; w̄3 = w̄5, w̄4 = w̄5; w̄1 = w̄3·w2 + w̄4·cos(w1); w̄2 = w̄3·w1.")
+                 hint="seed the output's adjoint with 1 and walk the lines backwards; each line "
+                      "adds its adjoint times the local partial derivative into the adjoints of "
+                      "its inputs, and w1 is used twice.")
 
 
 def _diagnose_adjoint(case, got):
@@ -297,7 +299,8 @@ def check_softmax_vjp(softmax_vjp):
                       label="ȳ = (1, 1, 1) (softmax sums to 1, so x̄ = 0)"))
     return check(softmax_vjp, cases, name="softmax_vjp", compare=_compare_arrays(1e-10),
                  diagnose=_diagnose_softmax,
-                 hint="J = diag(s) − s sᵀ, and x̄ = Jᵀȳ = s ⊙ ȳ − s (sᵀȳ).")
+                 hint="differentiate s_i = exp(x_i)/Σ_j exp(x_j) to get the Jacobian in terms of "
+                      "s, then multiply its transpose by ȳ without forming it.")
 
 
 def _diagnose_softmax(case, got):
@@ -340,8 +343,8 @@ def check_matvec_vjp(matvec_vjp):
     return check(matvec_vjp, cases, name="matvec_vjp",
                  compare=_compare_arrays(1e-12, names=["A_bar", "x_bar"]),
                  diagnose=_diagnose_matvec,
-                 hint="y_i = Σ_j A_ij x_j, so ∂y_i/∂A_ij = x_j and ∂y_i/∂x_j = A_ij: "
-                      "Ā = outer(ȳ, x), x̄ = A.T @ ȳ.")
+                 hint="write y_i = Σ_j A_ij x_j and apply x̄ += ȳ_i ∂y_i/∂x and Ā += ȳ_i ∂y_i/∂A "
+                      "to every entry; then write the sums as matrix products.")
 
 
 def _diagnose_matvec(case, got):
@@ -673,8 +676,9 @@ def check_newton_system(newton_system):
         return None
 
     return check(run, cases, name="newton_system", compare=compare, diagnose=diagnose,
-                 hint="step = np.linalg.solve(J(x), F(x)); x = x − step; stop when "
-                      "np.linalg.norm(F(x)) <= tol.")
+                 hint="linearise F at x with its Jacobian and solve the linear system for the step"
+                      " that makes the linearisation zero (solve, do not invert); stop when ‖F(x)‖"
+                      " <= tol.")
 
 
 def _rosen_grad(x):
@@ -856,5 +860,6 @@ def check_implicit_euler_step(implicit_euler_step):
 
     return check(run, cases, name="implicit_euler_step", compare=_compare_arrays(1e-8, 1e-10),
                  diagnose=diagnose,
-                 hint="Newton on G(z) = z − y − h f(t + h, z), starting at z = y, with "
-                      "G'(z) = I − h·jac(t + h, z).")
+                 hint="the implicit step solves the equation z = y + h f(t + h, z) for z: write it"
+                      " as G(z) = 0, start at z = y and use Newton's method with the Jacobian of "
+                      "G.")

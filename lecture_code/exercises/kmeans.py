@@ -67,8 +67,8 @@ def check_assign_labels(assign_labels):
     """
     return check(assign_labels, _assign_cases(), name="assign_labels", rtol=0, atol=0,
                  diagnose=_diagnose_assign,
-                 hint="labels[n] = argmin over k of ‖X[n] - centers[k]‖²: compute an (N, K) "
-                      "array of squared distances, then np.argmin(..., axis=1).")
+                 hint="compute all N·K squared distances at once as an (N, K) array "
+                      "(broadcasting), then pick the nearest center in each row.")
 
 
 def _diagnose_assign(case, got):
@@ -132,9 +132,9 @@ def check_update_centers(update_centers):
     """
     return check(update_centers, _update_cases(), name="update_centers", rtol=1e-10,
                  atol=1e-12, diagnose=_diagnose_update,
-                 hint="centers[k] = mean of X[labels == k]; for an empty k, use the point n "
-                      "with the largest ‖X[n] - centers[labels[n]]‖² and remove it from "
-                      "cluster labels[n] before averaging.")
+                 hint="average the points of each cluster; an empty cluster takes the point "
+                      "farthest from its own current center, and that point leaves its old cluster"
+                      " before the averages are taken.")
 
 
 def _diagnose_update(case, got):
@@ -283,8 +283,8 @@ def check_dsquared_probabilities(dsquared_probabilities):
     """
     return check(dsquared_probabilities, _dsquared_cases(), name="dsquared_probabilities",
                  rtol=1e-9, atol=1e-12, diagnose=_diagnose_dsquared,
-                 hint="D(x_n)² = min over chosen centers c of ‖x_n - c‖²; divide by the sum "
-                      "over all points so the probabilities add up to 1.")
+                 hint="D(x_n) is the distance from x_n to its nearest chosen center; the "
+                      "probabilities are proportional to D(x_n)².")
 
 
 def _diagnose_dsquared(case, got):

@@ -143,8 +143,8 @@ def check_gaussian_logpdf(gaussian_logpdf):
     """
     return check(gaussian_logpdf, _gaussian_cases(), name="gaussian_logpdf",
                  rtol=1e-7, atol=1e-8, diagnose=_diagnose_logpdf,
-                 hint="log N(x | mean, cov) = -D/2 log(2π) - Σ log L_ii - ½‖z‖² with "
-                      "L = cholesky(cov) and L z = x - mean.")
+                 hint="factor cov = L Lᵀ; then the quadratic form is ‖z‖² with L z = x − mean (a "
+                      "triangular solve), and log det(cov) comes from the diagonal of L.")
 
 
 def _diagnose_logpdf(case, got):
@@ -287,8 +287,9 @@ def check_covariance_from_axes(covariance_from_axes):
                           label=f"angle = {angle}°, stds = {stds}"))
     return check(covariance_from_axes, cases, name="covariance_from_axes", rtol=1e-9,
                  atol=1e-9, diagnose=_diagnose_axes,
-                 hint="Σ = V diag(stds²) Vᵀ, V = [[cos t, -sin t], [sin t, cos t]], "
-                      "t = np.radians(angle).")
+                 hint="the axes are the eigenvectors of Σ and the standard deviations the square "
+                      "roots of its eigenvalues: build Σ from a rotation by the angle (in radians)"
+                      " and a diagonal matrix.")
 
 
 def _diagnose_axes(case, got):
@@ -341,8 +342,8 @@ def check_sample_mixture(sample_mixture, n: int = 20_000):
     case = Case((weights, means, covs, n, 0), None,
                 label=f"{n} draws from a 3-component mixture in 2-D (seed 0)")
     return check(run, [case], name="sample_mixture", compare=_compare_sample_mixture,
-                 hint="first y = rng.choice(K, size=n, p=weights), then each X[i] from "
-                      "component y[i] (e.g. rng.multivariate_normal(means[k], covs[k], size=...)).")
+                 hint="sample in two stages, as the generative model does: first each point's "
+                      "component from the weights, then the point from that component's Gaussian.")
 
 
 def _compare_sample_mixture(case, got):
@@ -399,8 +400,9 @@ def check_supervised_mle(supervised_mle):
                           label=f"N = {N}, D = {D}, K = {K}"))
     return check(supervised_mle, cases, name="supervised_mle", rtol=1e-9, atol=1e-10,
                  diagnose=_diagnose_mle,
-                 hint="weights N_k/N; means the average of each label's points; covariances "
-                      "(1/N_k) Σ (x - μ_k)(x - μ_k)ᵀ over that label's points.")
+                 hint="maximise the log-likelihood of each labelled group separately: each weight "
+                      "is a fraction of the points, each mean and covariance those of the group "
+                      "(dividing by the group's size).")
 
 
 def _diagnose_mle(case, got):
@@ -447,8 +449,8 @@ def check_responsibilities(responsibilities):
                           if far else None))
     return check(responsibilities, cases, name="responsibilities", rtol=1e-6, atol=1e-9,
                  diagnose=_diagnose_resp,
-                 hint="γ_nk = π_k N(x_n | μ_k, Σ_k) / Σ_j π_j N(x_n | μ_j, Σ_j); work with "
-                      "logs and subtract logsumexp over k.")
+                 hint="apply Bayes' rule to each point; compute the joint log-densities of all (n,"
+                      " k) and normalise each row in log space.")
 
 
 def _diagnose_resp(case, got):
@@ -497,7 +499,8 @@ def check_logsumexp(logsumexp):
     cases = [Case((a,), float(_logsumexp(a)), label=label, hint=hint)
              for a, label, hint in inputs]
     return check(logsumexp, cases, name="logsumexp", rtol=1e-12, atol=1e-12,
-                 hint="m = a.max(); return m + log(sum(exp(a - m))).")
+                 hint="factor out the largest term: log Σ exp(a_i) = m + log Σ exp(a_i − m) holds "
+                      "for any m, and with m = max a_i no term overflows.")
 
 
 def check_mixture_loglik(mixture_loglik):
@@ -524,7 +527,9 @@ def check_mixture_loglik(mixture_loglik):
                                "components instead of log(sum(exp(...)))." if far else None))
     return check(mixture_loglik, cases, name="mixture_loglik", rtol=1e-8, atol=1e-8,
                  diagnose=_diagnose_loglik,
-                 hint="Σ_n logsumexp_k (log π_k + log N(x_n | μ_k, Σ_k)).")
+                 hint="the log-likelihood is a sum over points of the log of a sum over "
+                      "components; compute the inner log-sum with logsumexp of the joint "
+                      "log-densities.")
 
 
 def _diagnose_loglik(case, got):
@@ -565,8 +570,8 @@ def check_fit_two_means(fit_two_means):
                                  ((0.5, 0.0), 1.0, 20)]]
     return check(fit_two_means, cases, name="fit_two_means", rtol=1e-6, atol=1e-8,
                  diagnose=_diagnose_two_means,
-                 hint="mu = mu + step * grad(mean_loglik)(mu), n_steps times; mean_loglik "
-                      "averages log(½ N(x|μ₁,1) + ½ N(x|μ₂,1)) over the points.")
+                 hint="take n_steps of gradient ascent on the mean log-likelihood of the two "
+                      "means, with its gradient from the package's grad.")
 
 
 def _diagnose_two_means(case, got):

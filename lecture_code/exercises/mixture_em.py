@@ -116,9 +116,9 @@ def check_e_step(e_step_fn):
       - N = 6, D = 2, K = 2: resp: returned [[0.5 0.5]...
     """
     return check(e_step_fn, _e_step_cases(), name="e_step", compare=_compare_e_step,
-                 hint="log_joint[n, k] = log π_k + log N(x_n | μ_k, Σ_k); "
-                      "norm = logsumexp(log_joint, axis=1); resp = exp(log_joint - norm[:, None]); "
-                      "loglik = norm.sum().")
+                 hint="compute the joint log-densities log π_k + log N(x_n | μ_k, Σ_k) for all (n,"
+                      " k), normalise each row in log space; the log-likelihood is the sum of the "
+                      "row normalisers.")
 
 
 def _compare_e_step(case, got):
@@ -200,8 +200,9 @@ def check_m_step(m_step_fn):
       - N = 8, D = 2, K = 2, soft responsibilities: weights: returned [0.5 0.5], expected [0.399148 0.600852] (largest difference 0.101 at index (0,)). π_k = N_k / N with N_k = Σ_n γ_nk (the column sums of resp)....
     """
     return check(m_step_fn, _m_step_cases(), name="m_step", compare=_compare_m_step,
-                 hint="nk = resp.sum(axis=0); weights = nk / N; means = resp.T @ X / nk[:, None]; "
-                      "covs[k] = (resp[:, k] * (X - means[k]).T) @ (X - means[k]) / nk[k].")
+                 hint="start from the soft counts N_k (column sums of resp); the weights, means "
+                      "and covariances are the supervised estimates with every point counted with "
+                      "weight γ_nk.")
 
 
 def _compare_m_step(case, got):
@@ -322,8 +323,9 @@ def check_means_only_step(means_only_step):
                           label=label, hint=hint))
     return check(means_only_step, cases, name="means_only_step", rtol=1e-8, atol=1e-10,
                  diagnose=_diagnose_means_only,
-                 hint="γ_n1 = N(x_n|μ₁,σ²) / (N(x_n|μ₁,σ²) + N(x_n|μ₂,σ²)), γ_n2 = 1 - γ_n1; "
-                      "then μ_k = Σ_n γ_nk x_n / Σ_n γ_nk.")
+                 hint="the responsibilities are a two-component Bayes rule with equal weights (a "
+                      "logistic function of the difference of the two exponents); each new mean is"
+                      " the responsibility-weighted average of the data.")
 
 
 def _diagnose_means_only(case, got):
@@ -376,8 +378,8 @@ def check_run_em(run_em):
         cases.append(Case((X, w0, m0, c0, n_iter), _ref_run_em(X, w0, m0, c0, n_iter),
                           label=f"N = {len(X)}, K = {K}, {n_iter} iteration(s)"))
     return check(run_em, cases, name="run_em", compare=_compare_run_em,
-                 hint="for each iteration: resp, ll = e_step(X, weights, means, covs); "
-                      "append ll; weights, means, covs = m_step(X, resp).")
+                 hint="alternate your E-step and M-step n_iter times, recording the log-likelihood"
+                      " that each E-step computes before its M-step.")
 
 
 def _compare_run_em(case, got):
