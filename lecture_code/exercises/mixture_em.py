@@ -257,8 +257,8 @@ def _compare_m_step(case, got):
     asym = np.abs(cov - cov.transpose(0, 2, 1)).max()
     if asym > 1e-8 * max(1.0, np.abs(cov).max()):
         return (f"the covariances are not symmetric (largest |Σ - Σᵀ| = {asym:.3g}): use the "
-                "outer products (x_n - μ_k)(x_n - μ_k)ᵀ, i.e. (γ_k * diff.T) @ diff with "
-                "diff = X - μ_k, and the *new* mean μ_k for both factors.")
+                "outer products (x_n - μ_k)(x_n - μ_k)ᵀ, with the same vector, centred on the "
+                "*new* mean μ_k, on both sides.")
     message = compare_values(cov, ref_c, rtol=1e-7, atol=1e-10, what="covs")
     if message:
         return message + _diagnose_covs(X, resp, ref_m, cov, ref_c, nk)
