@@ -364,21 +364,19 @@ def _diagnose_matvec(case, got):
 # Jacobians and Hessians: sparsity, the cheapest bracketing, matrix-free Newton
 # ---------------------------------------------------------------------------------------
 class _CountingProduct:
-    """``v -> J @ v`` (or ``u -> u @ J``) that counts its calls and checks the input size."""
+    """``v -> J @ v`` (a JVP, or an HVP when J is a Hessian) that counts its calls and checks
+    the input size."""
 
-    def __init__(self, J, side):
+    def __init__(self, J):
         self.J = J
-        self.side = side
         self.calls = 0
 
     def __call__(self, v):
         self.calls += 1
         v = np.asarray(v, dtype=float)
-        size = self.J.shape[1] if self.side == "jvp" else self.J.shape[0]
-        if v.shape != (size,):
-            what = "tangent ẋ" if self.side == "jvp" else "adjoint ȳ"
-            raise ValueError(f"the {what} must have shape ({size},), got {v.shape}")
-        return self.J @ v if self.side == "jvp" else v @ self.J
+        if v.shape != (self.J.shape[1],):
+            raise ValueError(f"the vector must have shape ({self.J.shape[1]},), got {v.shape}")
+        return self.J @ v
 
 
 def _greedy_colours(pattern):
@@ -429,7 +427,7 @@ def check_sparse_jacobian(sparse_jacobian):
     cases = [Case((J != 0, J), J, label=label) for label, J in _sparse_problems()]
 
     def run(pattern, J):
-        product = _CountingProduct(J, "jvp")
+        product = _CountingProduct(J)
         result = sparse_jacobian(product, pattern)
         calls[J.shape, J.tobytes()] = product.calls
         return result
@@ -575,7 +573,7 @@ def check_newton_direction(newton_direction):
              for label, H, g in _newton_problems()]
 
     def run(H, g):
-        product = _CountingProduct(H, "jvp")
+        product = _CountingProduct(H)
         result = newton_direction(product, g)
         calls[H.shape] = product.calls
         return result

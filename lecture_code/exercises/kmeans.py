@@ -2,8 +2,10 @@
 
 Introduced in the chapter *Hard assignments: k-means*: ``check_assign_labels`` (the hard
 E-step), ``check_update_centers`` (the M-step, including an empty cluster),
-``check_soft_kmeans`` (EM with a shared spherical σ, stable as σ → 0) and
-``check_dsquared_probabilities`` (the k-means++ sampling weights).
+``check_soft_kmeans`` (EM with a shared spherical σ, stable as σ → 0),
+``check_kmeans_objective`` (the objective J, with which the checker shows that Lloyd's
+steps never increase it) and ``check_dsquared_probabilities`` (the k-means++ sampling
+weights).
 
 Each checker runs the student's function on a few inputs, compares with the library's
 reference (:func:`lecture_code.mixture.hard_e_step`, :func:`~lecture_code.mixture.hard_m_step`,

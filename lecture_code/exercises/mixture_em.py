@@ -2,8 +2,9 @@
 
 Introduced in the chapter *The EM algorithm*: ``check_e_step`` (responsibilities and the
 log-likelihood, in log space), ``check_m_step`` (weights, means and covariances from
-responsibilities), ``check_means_only_step`` (one iteration of the lecture's 1-D means-only
-EM) and ``check_run_em`` (the EM loop, whose log-likelihood never decreases).
+responsibilities), ``check_covariance_update`` (the derived M-step for one covariance),
+``check_means_only_step`` (one iteration of the lecture's 1-D means-only EM) and
+``check_run_em`` (the EM loop, whose log-likelihood never decreases).
 
 Each checker compares the student's function with the reference steps of
 :mod:`lecture_code.mixture` (``e_step``, ``m_step``, ``means_only_em``) and says *which*
