@@ -123,8 +123,8 @@ def _gaussian_cases():
     mean, cov = np.zeros(D), 0.01 * np.eye(D)
     cases.append(Case((X, mean, cov), _ref_logpdf(X, mean, cov),
                       label="D = 400 with cov = 0.01 I (det(cov) = 1e-800 underflows to 0)",
-                      hint="det(cov) underflows to 0 here, so log(det(cov)) is -inf. Use "
-                           "log det(cov) = 2 * sum(log(diag(L))) from the Cholesky factor L."))
+                      hint="det(cov) underflows to 0 here, so log(det(cov)) is -inf: take the "
+                           "log-determinant from the Cholesky factor instead of det."))
     return cases
 
 
