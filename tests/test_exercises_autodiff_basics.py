@@ -130,17 +130,43 @@ def test_dual_div():
     _assert_fails_with(ab.check_dual_div(lambda a, b: a[0] / b[0]), "expected a pair")
 
 
-def test_dual_tan():
-    from lecture_code.autodiff import cos, sin
-    assert ab.check_dual_tan(lambda x: sin(x) / cos(x))
-    _assert_fails_with(ab.check_dual_tan(_stub), "not implemented yet")
-    _assert_fails_with(ab.check_dual_tan(_sec_tangent), "sec² x")
-    _assert_fails_with(ab.check_dual_tan(lambda x: math.tan(x.primal)), "return a Dual")
+def _dual_inverse(f, y, rule="divide"):
+    from lecture_code.autodiff import Dual, derivative
+    x = 0.0 if y.primal < 0 else min(y.primal, 3.0)
+    for _ in range(100):
+        x = x - (float(f(x)) - y.primal) / derivative(f, x)
+    fp = derivative(f, x)
+    tangent = {"divide": y.tangent / fp, "multiply": y.tangent * fp,
+               "unchanged": y.tangent, "zero": 0.0}[rule]
+    return Dual(x, tangent)
 
 
-def _sec_tangent(x):
-    from lecture_code.autodiff.dual import Dual
-    return Dual(math.tan(x.primal), x.tangent / math.cos(x.primal))
+def test_dual_inverse():
+    result = ab.check_dual_inverse(_dual_inverse)
+    assert result, str(result)
+    _assert_fails_with(ab.check_dual_inverse(_stub), "not implemented yet")
+    _assert_fails_with(ab.check_dual_inverse(lambda f, y: _dual_inverse(f, y, "multiply")),
+                       "you multiplied by f'(x)")
+    _assert_fails_with(ab.check_dual_inverse(lambda f, y: _dual_inverse(f, y, "unchanged")),
+                       "ẏ unchanged")
+    _assert_fails_with(ab.check_dual_inverse(lambda f, y: _dual_inverse(f, y, "zero")),
+                       "the tangent is 0")
+    _assert_fails_with(ab.check_dual_inverse(lambda f, y: _dual_inverse(f, y).primal),
+                       "return a Dual")
+
+
+def test_dual_inverse_through_newton_on_duals_also_passes():
+    # running Newton's method on dual numbers differentiates the iteration itself; at
+    # convergence its tangent is the same ẏ / f'(x)
+    from lecture_code.autodiff import derivative
+
+    def on_duals(f, y):
+        x = y * 0 + (0.0 if y.primal < 0 else min(y.primal, 3.0))
+        for _ in range(100):
+            x = x - (f(x) - y) / derivative(f, x.primal)
+        return x
+    result = ab.check_dual_inverse(on_duals)
+    assert result, str(result)
 
 
 def test_newton_dual():
@@ -181,18 +207,30 @@ def test_tangent_sweep():
     assert ab.LECTURE_GRAPH[0] == ("w3", "multiply", ("w1", "w2"))
 
 
-def test_directional_derivative():
+def test_gradient_one_pass():
     from lecture_code.autodiff.dual import Dual
 
-    def directional_derivative(f, x, v):
-        return f(*[Dual(xi, vi) for xi, vi in zip(x, v)]).tangent
+    def gradient_one_pass(f, x):
+        n = len(x)
+        return f(*[Dual(xi, e) for xi, e in zip(x, np.eye(n))]).tangent
 
-    assert ab.check_directional_derivative(directional_derivative)
-    _assert_fails_with(ab.check_directional_derivative(_stub), "not implemented yet")
+    result = ab.check_gradient_one_pass(gradient_one_pass)
+    assert result, str(result)
+    _assert_fails_with(ab.check_gradient_one_pass(_stub), "not implemented yet")
 
-    def only_first_direction(f, x, v):
-        return f(*[Dual(xi, 1.0 if i == 0 else 0.0) for i, xi in enumerate(x)]).tangent
-    _assert_fails_with(ab.check_directional_derivative(only_first_direction), "direction")
+    def n_passes(f, x):   # right, but one pass per input
+        n = len(x)
+        return np.array([f(*[Dual(xi, float(i == j)) for i, xi in enumerate(x)]).tangent
+                         for j in range(n)])
+    _assert_fails_with(ab.check_gradient_one_pass(n_passes), "evaluated 2 times")
+
+    def all_ones(f, x):
+        return f(*[Dual(xi, 1.0) for xi in x]).tangent
+    _assert_fails_with(ab.check_gradient_one_pass(all_ones), "ONE directional derivative")
+
+    def the_dual(f, x):
+        return f(*[Dual(xi, e) for xi, e in zip(x, np.eye(len(x)))])
+    _assert_fails_with(ab.check_gradient_one_pass(the_dual), ".tangent")
 
 
 # --- chapter 4 ---------------------------------------------------------------------------
@@ -216,15 +254,43 @@ def test_count_operations():
     _assert_fails_with(ab.check_count_operations(lambda f, x: 3.0), "expected an int")
 
 
-def test_while_power_and_for_loop_version():
+def heron_sqrt(x):
+    y = (1.0 + x) / 2
+    for k in range(5):
+        y = (y + x / y) / 2
+    return y
+
+
+def heron_too_short(x):
+    y = (1.0 + x) / 2
+    for k in range(3):
+        y = (y + x / y) / 2
+    return y
+
+
+def heron_while(x):
+    y = (1.0 + x) / 2
+    while abs(y * y - x) > 1e-15 * x:
+        y = (y + x / y) / 2
+    return y
+
+
+def heron_break(x):
+    y = (1.0 + x) / 2
+    for k in range(60):
+        y = (y + x / y) / 2
+        if abs(y * y - x) <= 1e-15 * x:
+            break
+    return y
+
+
+def test_while_power_and_heron_sqrt():
     assert ab.while_power(1.5) == 1.5**5
-
-    def power(x, n=5):
-        y = 1.0
-        for k in range(n):
-            y = y * x
-        return y
-
-    assert ab.check_for_loop_version(power)
-    _assert_fails_with(ab.check_for_loop_version(_stub), "not implemented yet")
-    _assert_fails_with(ab.check_for_loop_version(ab.while_power), "still contains a while")
+    result = ab.check_heron_sqrt(heron_sqrt)
+    assert result, str(result)
+    _assert_fails_with(ab.check_heron_sqrt(_stub), "not implemented yet")
+    _assert_fails_with(ab.check_heron_sqrt(heron_while), "still contains a while")
+    _assert_fails_with(ab.check_heron_sqrt(heron_too_short), "not converged yet")
+    _assert_fails_with(ab.check_heron_sqrt(heron_break), "source_transform rejects it",
+                       "break")
+    _assert_fails_with(ab.check_heron_sqrt(lambda x: x ** 0.5), "define the function with def")

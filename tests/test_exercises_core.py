@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lecture_code.exercises import Case, CheckResult, check, compare_values
+from lecture_code.exercises.core import reset_hint_counts
 
 
 def square(x):
@@ -47,17 +48,92 @@ def test_exception_in_student_code_is_reported_not_raised():
 
 def test_wrong_value_shows_expected_and_got_and_hint():
     result = check(lambda x: x + 1, [Case((2,), 4, label="x = 2")], name="double",
-                   hint="multiply by two")
+                   hint="multiply by two", show_hint=True)
     text = str(result)
     assert "x = 2: returned 3, expected 4." in text
     assert "Hint: multiply by two" in text
     assert "**Hint:** multiply by two" in result._repr_markdown_()
 
 
+def test_hints_are_staged_worked_hint_only_on_request_or_after_repeated_failures():
+    reset_hint_counts()
+
+    def wrong(x):
+        return x + 1
+
+    cases = [Case((2,), 4, label="x = 2", hint="x + 1 is not twice x")]
+    first = check(wrong, cases, name="staged", hint="the worked hint")
+    text = str(first)
+    # the first failure says what is wrong, not how to write it
+    assert "x = 2: returned 3, expected 4." in text and "x + 1 is not twice x" in text
+    assert "the worked hint" not in text and "`.hint()`" in text
+    assert "the worked hint" not in first._repr_markdown_()
+    # ... but the student can ask for it
+    assert first.hint() == "the worked hint" and repr(first.hint()) == "the worked hint"
+    assert "the worked hint" in str(check(wrong, cases, name="staged", hint="the worked hint",
+                                          show_hint=True))
+    # the third failing run of the same checker shows it unasked
+    third = check(wrong, cases, name="staged", hint="the worked hint")
+    assert "Hint: the worked hint" in str(third)
+    assert "**Hint:** the worked hint" in third._repr_markdown_()
+    # another checker keeps its own count; a pass starts the count over
+    assert "the worked hint" not in str(check(wrong, cases, name="other",
+                                              hint="the worked hint"))
+    assert check(lambda x: 2 * x, cases, name="staged", hint="the worked hint")
+    assert "the worked hint" not in str(check(wrong, cases, name="staged",
+                                              hint="the worked hint"))
+    # an unfinished stub does not count as a failing attempt
+    reset_hint_counts()
+    for _ in range(3):
+        check(stub, cases, name="staged", hint="the worked hint")
+    assert "the worked hint" not in str(check(wrong, cases, name="staged",
+                                              hint="the worked hint"))
+    reset_hint_counts()
+
+
+def test_a_checker_without_worked_hint_says_so():
+    result = check(lambda x: x, [Case((2,), 4)], name="nohint")
+    assert "no worked hint" in result.hint()
+    assert "`.hint()`" not in str(result)
+
+
+def test_returning_none_is_told_to_return_even_with_a_custom_compare():
+    def compare(case, got):
+        return None if isinstance(got, tuple) else f"expected a pair, got {type(got).__name__}."
+
+    def forgot_return(x):
+        x * 2
+
+    result = check(forgot_return, [Case((2,), (4, 0))], compare=compare)
+    assert "did you forget `return`?" in str(result) and "NoneType" not in str(result)
+    result = check(forgot_return, [Case((2,), 4.0)])
+    assert "did you forget `return`?" in str(result) and "shape ()" not in str(result)
+
+
+def test_error_location_is_the_students_line_not_the_checkers():
+    import lecture_code.exercises.autodiff_basics as ab
+
+    def dual_inverse(f, y):
+        value = y.primal
+        return value[0]   # the student's bug: a float is not subscriptable
+
+    text = str(ab.check_dual_inverse(dual_inverse))
+    line = dual_inverse.__code__.co_firstlineno + 2
+    assert f"(in dual_inverse, line {line})" in text, text
+    assert "in run," not in text
+
+    def uses_numpy(x):
+        return np.linalg.inv(np.zeros((2, 2)))   # the error is raised inside NumPy
+
+    text = str(check(uses_numpy, [Case((1.0,), 1.0)]))
+    line = uses_numpy.__code__.co_firstlineno + 1
+    assert f"(in uses_numpy, line {line})" in text, text
+
+
 @pytest.mark.parametrize("got, fragment", [
     (np.zeros(3), "shape (3,), expected (2,)"),
     (np.array([np.nan, 1.0]), "NaN or inf"),
-    (None, "forget a `return`"),
+    (None, "forget `return`"),
     ("two numbers", "should be an array of numbers"),
     (np.array([1.0, 2.5]), "largest difference 0.5 at index (1,)"),
 ])
@@ -103,7 +179,7 @@ def test_custom_compare_and_diagnose():
         return "you returned the input" if got == case.args[0] else None
 
     result = check(lambda x: x, [Case((2,), 4)], compare=compare, diagnose=diagnose,
-                   hint="general hint")
+                   hint="general hint", show_hint=True)
     text = str(result)
     assert "got 2." in text and "you returned the input" in text and "general hint" in text
 

@@ -59,13 +59,6 @@ def test_check_dual_div_accepts_a_correct_solution():
     assert result, str(result)
 
 
-def test_check_dual_tan_accepts_a_correct_solution():
-    from lecture_code.exercises.autodiff_basics import check_dual_tan
-    from lecture_code.autodiff import sin, cos
-    result = check_dual_tan(lambda x: sin(x) / cos(x))
-    assert result, str(result)
-
-
 def test_check_newton_dual_accepts_a_correct_solution():
     from lecture_code.exercises.autodiff_basics import check_newton_dual
     from lecture_code.autodiff import derivative
@@ -107,15 +100,6 @@ def test_check_tangent_sweep_accepts_a_correct_solution():
     assert result, str(result)
 
 
-def test_check_directional_derivative_accepts_a_correct_solution():
-    from lecture_code.exercises.autodiff_basics import check_directional_derivative
-    from lecture_code.autodiff.dual import Dual
-    def directional_derivative(f, x, v):
-        return f(*[Dual(xi, vi) for xi, vi in zip(x, v)]).tangent
-    result = check_directional_derivative(directional_derivative)
-    assert result, str(result)
-
-
 def test_check_d_horner_accepts_a_correct_solution():
     from lecture_code.exercises.autodiff_basics import check_d_horner
     def d_horner(x, dx):
@@ -131,17 +115,6 @@ def test_check_d_horner_accepts_a_correct_solution():
 def test_check_count_operations_accepts_a_correct_solution():
     from lecture_code.exercises.autodiff_basics import _reference_count, check_count_operations
     result = check_count_operations(_reference_count)
-    assert result, str(result)
-
-
-def test_check_for_loop_version_accepts_a_correct_solution():
-    from lecture_code.exercises.autodiff_basics import check_for_loop_version
-    def power(x, n=5):
-        y = 1.0
-        for k in range(n):
-            y = y * x
-        return y
-    result = check_for_loop_version(power)
     assert result, str(result)
 
 
@@ -170,28 +143,6 @@ def test_check_matvec_vjp_accepts_a_correct_solution():
     assert result, str(result)
 
 
-def test_check_jacobian_from_jvps_accepts_a_correct_solution():
-    from lecture_code.exercises.autodiff_modes import check_jacobian_from_jvps
-    def jacobian_from_jvps(jvp_at, n):
-        return np.column_stack([jvp_at(e) for e in np.eye(n)])
-    result = check_jacobian_from_jvps(jacobian_from_jvps)
-    assert result, str(result)
-
-
-def test_check_jacobian_from_vjps_accepts_a_correct_solution():
-    from lecture_code.exercises.autodiff_modes import check_jacobian_from_vjps
-    def jacobian_from_vjps(vjp_at, m):
-        return np.vstack([vjp_at(e) for e in np.eye(m)])
-    result = check_jacobian_from_vjps(jacobian_from_vjps)
-    assert result, str(result)
-
-
-def test_check_hvp_accepts_a_correct_solution():
-    from lecture_code.exercises.autodiff_modes import check_hvp
-    result = check_hvp(lambda grad_f, x, v, jvp: jvp(grad_f, x, v)[1])
-    assert result, str(result)
-
-
 def test_check_newton_system_accepts_a_correct_solution():
     from lecture_code.exercises.autodiff_modes import check_newton_system
     def newton_system(F, J, x0, tol=1e-10, max_iter=50):
@@ -202,20 +153,6 @@ def test_check_newton_system_accepts_a_correct_solution():
             x = x - np.linalg.solve(J(x), F(x))
         raise RuntimeError("no convergence")
     result = check_newton_system(newton_system)
-    assert result, str(result)
-
-
-def test_check_newton_minimise_accepts_a_correct_solution():
-    from lecture_code.exercises.autodiff_modes import check_newton_minimise
-    def newton_minimise(grad, hess, x0, tol=1e-10, max_iter=100):
-        x = np.array(x0, dtype=float)
-        for _ in range(max_iter):
-            g = grad(x)
-            if np.linalg.norm(g) <= tol:
-                return x
-            x = x - np.linalg.solve(hess(x), g)
-        raise RuntimeError("no convergence")
-    result = check_newton_minimise(newton_minimise)
     assert result, str(result)
 
 
@@ -254,14 +191,6 @@ def test_check_update_centers_accepts_a_correct_solution():
     assert result, str(result)
 
 
-def test_check_soft_assign_accepts_a_correct_solution():
-    from lecture_code.exercises.kmeans import check_soft_assign
-    from scipy.special import softmax
-    result = check_soft_assign(lambda X, C, s: softmax(
-        -((X[:, None] - C[None]) ** 2).sum(-1) / (2 * s * s), axis=1))
-    assert result, str(result)
-
-
 def test_check_dsquared_probabilities_accepts_a_correct_solution():
     from lecture_code.exercises.kmeans import check_dsquared_probabilities
     def ref(X, chosen):
@@ -282,12 +211,6 @@ def test_check_gaussian_logpdf_accepts_a_correct_solution():
     from scipy.stats import multivariate_normal
     result = check_gaussian_logpdf(lambda X, m, c: multivariate_normal(m, c).logpdf(X)
                                .reshape(-1))
-    assert result, str(result)
-
-
-def test_check_sample_gaussian_accepts_a_correct_solution():
-    from lecture_code.exercises.mixture_basics import check_sample_gaussian
-    result = check_sample_gaussian(lambda m, c, z: m + z @ np.linalg.cholesky(c).T)
     assert result, str(result)
 
 

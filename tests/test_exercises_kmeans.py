@@ -36,6 +36,14 @@ def soft_assign(X, centers, sigma):
     return np.exp(a - logsumexp(a, axis=1, keepdims=True))
 
 
+def soft_kmeans(X, centers, sigma, n_iter):
+    mu = centers.copy()
+    for _ in range(n_iter):
+        r = soft_assign(X, mu, sigma)
+        mu = r.T @ X / r.sum(axis=0)[:, None]
+    return mu
+
+
 def dsquared_probabilities(X, chosen):
     d = ((X[:, None, :] - chosen[None]) ** 2).sum(axis=2).min(axis=1)
     return d / d.sum()
@@ -43,7 +51,7 @@ def dsquared_probabilities(X, chosen):
 
 CHECKERS = [(ek.check_assign_labels, assign_labels),
             (ek.check_update_centers, update_centers),
-            (ek.check_soft_assign, soft_assign),
+            (ek.check_soft_kmeans, soft_kmeans),
             (ek.check_dsquared_probabilities, dsquared_probabilities)]
 
 
@@ -68,7 +76,7 @@ def test_exception_and_none_are_reported(checker, solution):
         return [][1]
     text = str(checker(broken))
     assert "raised IndexError" in text
-    assert "forget a `return`" in str(checker(lambda *a: None))
+    assert "forget `return`" in str(checker(lambda *a: None))
 
 
 def test_library_m_step_passes():
@@ -134,24 +142,51 @@ def test_update_sums_not_means():
     assert "divide by the number of points" in str(ek.check_update_centers(sums))
 
 
-def test_soft_assign_naive_underflows():
-    def naive(X, C, sigma):
+def test_soft_kmeans_naive_underflows():
+    def naive(X, C, sigma, n_iter):
+        mu = C.copy()
         with np.errstate(invalid="ignore", divide="ignore", under="ignore"):
-            a = np.exp(-((X[:, None] - C[None]) ** 2).sum(-1) / (2 * sigma ** 2))
-            return a / a.sum(axis=1, keepdims=True)
-    result = ek.check_soft_assign(naive)
+            for _ in range(n_iter):
+                a = np.exp(-((X[:, None] - mu[None]) ** 2).sum(-1) / (2 * sigma ** 2))
+                r = a / a.sum(axis=1, keepdims=True)
+                mu = r.T @ X / r.sum(axis=0)[:, None]
+        return mu
+    result = ek.check_soft_kmeans(naive)
     text = str(result)
     assert not result and "sigma = 0.01" in text and "underflows" in text
     assert "sigma = 2.0" not in text
 
 
+def _one_step_wrong(kind):
+    def wrong(X, C, sigma, n_iter):
+        r = soft_assign(X, C, sigma)
+        if kind == "cols":
+            a = -((X[:, None] - C[None]) ** 2).sum(-1) / (2 * sigma ** 2)
+            r = np.exp(a - logsumexp(a, axis=0, keepdims=True))
+        if kind == "hard":
+            r = np.eye(len(C))[r.argmax(axis=1)]
+        return r.T @ X if kind == "sums" else r.T @ X / r.sum(axis=0)[:, None]
+    return wrong
+
+
 @pytest.mark.parametrize("wrong, phrase", [
-    (lambda X, C, s: soft_assign(X, C, np.sqrt(s)), "divided by 2σ"),
-    (lambda X, C, s: soft_assign(X, C, s / np.sqrt(2)), "factor 2 is missing"),
-    (lambda X, C, s: np.exp(soft_assign(X, C, s)), "sum to 1"),
+    (_one_step_wrong("cols"), "normalised the columns"),
+    (_one_step_wrong("sums"), "weighted sums"),
+    (_one_step_wrong("hard"), "Lloyd's centers"),
+    (lambda X, C, s, n: soft_kmeans(X, C, s, 1), "that is one iteration"),
 ])
-def test_soft_assign_typical_mistakes(wrong, phrase):
-    assert phrase in str(ek.check_soft_assign(wrong))
+def test_soft_kmeans_typical_mistakes(wrong, phrase):
+    result = ek.check_soft_kmeans(wrong)
+    assert not result and phrase in str(result), str(result)
+
+
+def test_soft_kmeans_tends_to_lloyd_as_sigma_goes_to_zero():
+    X, C = ek._soft_cases()[0].args[:2]
+    from lecture_code.mixture import hard_e_step
+    mu = C.copy()
+    for _ in range(4):
+        mu = hard_m_step(X, hard_e_step(X, mu), mu)
+    assert np.allclose(soft_kmeans(X, C, 1e-3, 4), mu)
 
 
 @pytest.mark.parametrize("wrong, phrase", [
@@ -163,3 +198,49 @@ def test_soft_assign_typical_mistakes(wrong, phrase):
 ])
 def test_dsquared_typical_mistakes(wrong, phrase):
     assert phrase in str(ek.check_dsquared_probabilities(wrong))
+
+
+# ---------------------------------------------------------------------------------------
+# Why Lloyd's algorithm terminates (derivation exercise)
+# ---------------------------------------------------------------------------------------
+def _objective(X, labels, centers):
+    return float(((X - centers[labels]) ** 2).sum())
+
+
+def test_kmeans_objective_solution_passes_including_the_lloyd_certificate():
+    from lecture_code.exercises.kmeans import check_kmeans_objective
+    result = check_kmeans_objective(_objective)
+    assert result, str(result)
+    assert "Lloyd" in result.outcomes[-1].label and result.outcomes[-1]
+
+
+def _sq(X, centers):
+    return ((X[:, None, :] - centers[None]) ** 2).sum(axis=2)
+
+
+@pytest.mark.parametrize("wrong, fragment", [
+    (lambda X, l, C: _sq(X, C).min(axis=1).sum(), "nearest center, ignoring the labels"),
+    (lambda X, l, C: np.sqrt(((X - C[l]) ** 2).sum(axis=1)).sum(), "sums their squares"),
+    (lambda X, l, C: ((X - C[l]) ** 2).sum(axis=1).mean(), "J is the sum"),
+    (lambda X, l, C: _sq(X, C).sum(), "every center"),
+])
+def test_kmeans_objective_slips_are_diagnosed(wrong, fragment):
+    from lecture_code.exercises.kmeans import check_kmeans_objective
+    result = check_kmeans_objective(wrong)
+    assert not result and fragment in str(result), str(result)
+
+
+def test_kmeans_objective_certificate_catches_a_j_that_goes_up():
+    from lecture_code.exercises.kmeans import _lloyd_certificate
+    assert _lloyd_certificate(_objective) is None
+    # a "J" that grows as the centers move towards the data: Lloyd makes it go up
+    message = _lloyd_certificate(lambda X, l, C: -_objective(X, l, C))
+    assert message and "went up" in message
+
+
+def test_kmeans_objective_stub_is_not_implemented_yet():
+    from lecture_code.exercises.kmeans import check_kmeans_objective
+
+    def kmeans_objective(X, labels, centers):
+        raise NotImplementedError("Exercise: implement kmeans_objective")
+    assert "not implemented yet" in str(check_kmeans_objective(kmeans_objective))

@@ -1,5 +1,6 @@
 """Tests for the checkers of the clustering chapters 8-10 (lecture_code.exercises.mixture_basics)."""
 import numpy as np
+from scipy.linalg import solve_triangular
 import pytest
 import scipy.linalg
 from scipy.special import logsumexp as sp_logsumexp
@@ -21,8 +22,13 @@ def gaussian_logpdf(X, mean, cov):
             - 0.5 * (z**2).sum(axis=0))
 
 
-def sample_gaussian(mean, cov, z):
-    return np.asarray(mean) + np.asarray(z) @ np.linalg.cholesky(cov).T
+def sample_from_precision(mean, precision, z):
+    L = np.linalg.cholesky(precision)
+    return mean + solve_triangular(L, np.asarray(z).T, lower=True, trans="T").T
+
+
+def sample_via_covariance(mean, precision, z):   # also right: another factor of the covariance
+    return mean + z @ np.linalg.cholesky(np.linalg.inv(precision)).T
 
 
 def covariance_from_axes(angle, stds):
@@ -92,8 +98,16 @@ def logpdf_no_constant(X, mean, cov):
     return gaussian_logpdf(X, mean, cov) + 0.5 * np.shape(X)[1] * np.log(2 * np.pi)
 
 
-def sample_untransposed(mean, cov, z):
-    return np.asarray(mean) + np.asarray(z) @ np.linalg.cholesky(cov)
+def sample_precision_as_covariance(mean, precision, z):
+    return mean + z @ np.linalg.cholesky(precision).T
+
+
+def sample_wrong_transpose(mean, precision, z):
+    return mean + z @ np.linalg.inv(np.linalg.cholesky(precision)).T
+
+
+def sample_no_mean(mean, precision, z):
+    return sample_from_precision(np.zeros_like(mean), precision, z)
 
 
 def axes_no_square(angle, stds):
@@ -170,7 +184,9 @@ CASES = [
     # checker, reference, [(wrong answer, expected phrase in the message), ...]
     (mb.check_gaussian_logpdf, gaussian_logpdf,
      [(logpdf_naive_det, "underflows"), (logpdf_no_constant, "normalising constant")]),
-    (mb.check_sample_gaussian, sample_gaussian, [(sample_untransposed, "z @ L.T")]),
+    (mb.check_sample_from_precision, sample_from_precision,
+     [(sample_precision_as_covariance, "precision like a covariance"),
+      (sample_wrong_transpose, "transpose L⁻ᵀ"), (sample_no_mean, "mean is missing")]),
     (mb.check_covariance_from_axes, covariance_from_axes,
      [(axes_no_square, "square the standard deviations"), (axes_radians, "degrees")]),
     (mb.check_sample_mixture, sample_mixture,
@@ -216,3 +232,25 @@ def test_wrong_shape_and_nan_do_not_raise():
     assert not mb.check_logsumexp(lambda a: float("nan"))
     assert not mb.check_supervised_mle(lambda X, y, K: None)
     assert not mb.check_sample_mixture(lambda *a: "nonsense")
+
+
+def test_logpdf_with_det_that_underflows_is_told_to_use_slogdet_not_a_constant():
+    from lecture_code.exercises.mixture_basics import check_gaussian_logpdf
+
+    def gaussian_logpdf(X, mean, cov):   # right formula, but det(cov) underflows to 0
+        D = len(mean)
+        diff = X - mean
+        quad = np.einsum("nd,de,ne->n", diff, np.linalg.inv(cov), diff)
+        return -0.5 * (D * np.log(2 * np.pi) + np.log(np.linalg.det(cov)) + quad)
+
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        text = str(check_gaussian_logpdf(gaussian_logpdf))
+    assert "1 of 4 cases fails" in text, text
+    assert "same constant" not in text
+    assert "underflows" in text and "slogdet" in text
+
+
+def test_sample_from_precision_accepts_any_factor_of_the_covariance():
+    assert mb.check_sample_from_precision(sample_via_covariance)

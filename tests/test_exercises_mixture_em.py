@@ -222,3 +222,38 @@ def test_run_em_off_by_one_and_decreasing():
 
     text = _report(me.check_run_em, inflated)
     assert "went down from iteration 1 to 2" in text and "EM never does that" in text
+
+
+# ---------------------------------------------------------------------------------------
+# The derived covariance update (derivation exercise)
+# ---------------------------------------------------------------------------------------
+def _cov_update(X, r, old_mean, center="new", divide="nk"):
+    nk = r.sum()
+    mean = {"new": r @ X / nk, "old": old_mean, "zero": np.zeros(X.shape[1])}[center]
+    diff = X - mean
+    return (r * diff.T) @ diff / {"nk": nk, "n": len(X)}[divide]
+
+
+def test_covariance_update_solution_passes():
+    from lecture_code.exercises.mixture_em import check_covariance_update
+    result = check_covariance_update(_cov_update)
+    assert result, str(result)
+
+
+@pytest.mark.parametrize("kwargs, fragment", [
+    ({"divide": "n"}, "divided by N:"),
+    ({"center": "zero"}, "not centred"),
+    ({"center": "old"}, "centred on old_mean"),
+])
+def test_covariance_update_slips_are_diagnosed(kwargs, fragment):
+    from lecture_code.exercises.mixture_em import check_covariance_update
+    result = check_covariance_update(lambda X, r, m: _cov_update(X, r, m, **kwargs))
+    assert not result and fragment in str(result), str(result)
+
+
+def test_covariance_update_stub_is_not_implemented_yet():
+    from lecture_code.exercises.mixture_em import check_covariance_update
+
+    def covariance_update(X, r, old_mean):
+        raise NotImplementedError("Exercise: derive covariance_update")
+    assert "not implemented yet" in str(check_covariance_update(covariance_update))

@@ -64,7 +64,7 @@ def test_n_parameters_typical_mistakes_get_specific_hints(wrong, fragment):
 
 def test_n_parameters_exception_and_none_are_reported():
     assert "raised KeyError" in str(ms.check_n_parameters(lambda K, D, ct: {}[ct]))
-    assert "did you forget a `return`" in str(ms.check_n_parameters(lambda K, D, ct: None))
+    assert "did you forget `return`" in str(ms.check_n_parameters(lambda K, D, ct: None))
 
 
 # ----------------------------------------------------------------- bic_by_hand

@@ -126,8 +126,8 @@ def test_hostile_notebooks_are_graded_without_hanging(tmp_path):
     # 2. a syntax error in a stub, and a function that loops when the checker calls it
     broken = copy.deepcopy(base)
     broken["cells"][_cell_index(broken, "stub", "def dual_div")]["source"] = "def dual_div(a, b)\n    return a\n"
-    broken["cells"][_cell_index(broken, "stub", "def dual_tan")]["source"] = (
-        "def dual_tan(x):\n    while True:\n        pass\n")
+    broken["cells"][_cell_index(broken, "stub", "def dual_inverse")]["source"] = (
+        "def dual_inverse(f, y):\n    while True:\n        pass\n")
     # 3. the checker cells deleted, one exercise solved; and files written around
     pruned = copy.deepcopy(base)
     pruned["cells"] = [c for c in pruned["cells"]

@@ -2,10 +2,10 @@
 
 Introduced in the chapters *Why derivatives, and why not divided differences*
 (``check_newton``, ``check_central_difference``, ``check_optimal_forward_step``),
-*Dual numbers* (``check_dual_div``, ``check_dual_tan``, ``check_newton_dual``),
+*Dual numbers* (``check_dual_div``, ``check_dual_inverse``, ``check_newton_dual``),
 *Many variables and the chain rule* (``check_dual_program``, ``check_tangent_sweep``,
-``check_directional_derivative``) and *Three ways to build AD* (``check_d_horner``,
-``check_count_operations``, ``check_for_loop_version``).
+``check_gradient_one_pass``) and *Three ways to build AD* (``check_d_horner``,
+``check_count_operations``, ``check_heron_sqrt``).
 
 Each checker runs the student's function on a few inputs, compares with a reference and
 returns a result that is truthy when everything matches and renders as a short report in a
@@ -32,21 +32,21 @@ import textwrap
 
 import numpy as np
 
-from lecture_code.exercises.core import Case, check
+from lecture_code.exercises.core import Case, as_float_array, check
 
 __all__ = [
     "check_newton",
     "check_central_difference",
     "check_optimal_forward_step",
     "check_dual_div",
-    "check_dual_tan",
+    "check_dual_inverse",
     "check_newton_dual",
     "check_dual_program",
     "check_tangent_sweep",
-    "check_directional_derivative",
+    "check_gradient_one_pass",
     "check_d_horner",
     "check_count_operations",
-    "check_for_loop_version",
+    "check_heron_sqrt",
     "LECTURE_GRAPH",
     "while_power",
 ]
@@ -142,7 +142,8 @@ def check_newton(newton):
         return None
 
     return check(run, cases, name="newton", compare=compare, diagnose=_diagnose_newton,
-                 hint="x_{k+1} = x_k - f(x_k) / f'(x_k); stop when |f(x_k)| <= tol.")
+                 hint="replace f by its tangent line at x_k and take the zero of that line as the "
+                      "next x; test |f(x)| against tol before each step.")
 
 
 def _expect_raise(fn, args, error):
@@ -206,8 +207,9 @@ def check_central_difference(central_diff):
         cases.append(Case((f, x), exact, label=label, hint=hint))
     return check(central_diff, cases, name="central_diff", rtol=1e-9, atol=1e-9,
                  diagnose=_diagnose_central,
-                 hint="h ≈ ε^(1/3)·max(1, |x|) ≈ 6e-6·max(1, |x|); "
-                      "(f(x + h) − f(x − h)) / (2h).")
+                 hint="the truncation error of the central difference is O(h²) and its rounding "
+                      "error O(ε/h): balance the two to choose h, and let h grow with |x| (a "
+                      "relative step).")
 
 
 def _diagnose_central(case, got):
@@ -247,7 +249,8 @@ def check_optimal_forward_step(optimal_forward_step):
              for fv, d2 in [(1.0, 6.0), (8.0, 12.0), (1e3, 1.0), (-2.0, -0.5)]]
     return check(optimal_forward_step, cases, name="optimal_forward_step", rtol=1e-9,
                  atol=0.0, diagnose=_diagnose_optimal,
-                 hint="E'(h) = |f''|/2 − ε|f|/h² = 0, so h* = sqrt(2ε|f| / |f''|).")
+                 hint="write the total error as truncation plus rounding, E(h) = |f''|·h/2 + "
+                      "2ε|f|/h, set E'(h) = 0 and solve for h.")
 
 
 def _diagnose_optimal(case, got):
@@ -288,8 +291,9 @@ def check_dual_div(dual_div):
         cases.append(Case((a, b), expected, label=f"a = {a}, b = {b}"))
     return check(dual_div, cases, name="dual_div", compare=_compare_pair(1e-12),
                  diagnose=_diagnose_div,
-                 hint="multiply numerator and denominator by the conjugate b − ḃd and use "
-                      "d² = 0: tangent = (ȧ·b − a·ḃ) / b².")
+                 hint="multiply numerator and denominator by the conjugate b − ḃd and use d² = 0: "
+                      "the denominator becomes the real number b², and the d part of the numerator"
+                      " over b² is the tangent.")
 
 
 def _diagnose_div(case, got):
@@ -310,56 +314,90 @@ def _diagnose_div(case, got):
     return None
 
 
-_TAN_POINTS = (0.0, 0.3, 1.0, -1.2, 2.5)
+def _inverse_problems():
+    """(label, f built from the package's functions, f', its inverse, y values)."""
+    from lecture_code.autodiff import exp, sin
+    return [
+        ("f = exp (the inverse is log)", exp, math.exp, math.log, (0.5, 2.0, 20.0)),
+        ("f(x) = x³ + x", lambda x: x ** 3 + x, lambda x: 3 * x * x + 1, None, (2.0, -10.0)),
+        ("f(x) = x + sin(x)/2", lambda x: x + sin(x) / 2, lambda x: 1 + math.cos(x) / 2, None,
+         (0.3, 4.0)),
+    ]
 
 
-def check_dual_tan(dual_tan):
-    """Check ``dual_tan(x)`` on dual numbers: value ``tan x``, tangent ``(1 + tan² x)·ẋ``.
+def _solve_inverse(fprime, f_float, y):
+    x = 0.0 if y < 0 else min(y, 3.0)
+    for _ in range(200):
+        step = (f_float(x) - y) / fprime(x)
+        x -= step
+        if abs(step) <= 1e-15 * max(1.0, abs(x)):
+            break
+    return x
 
-    Introduced in the chapter *Dual numbers*. The student's function receives
-    :class:`lecture_code.autodiff.dual.Dual` inputs (with ẋ = 1 and ẋ = 2) and must return a
-    ``Dual``.
+
+def check_dual_inverse(dual_inverse):
+    """Check ``dual_inverse(f, y) -> Dual``: the x with f(x) = y, as a dual number, for a dual y.
+
+    Introduced in the chapter *Dual numbers* (derivation exercise: the inverse function rule).
+    ``f`` is built from the package's functions, so it accepts ``Dual`` inputs; ``y`` is a
+    ``Dual`` with tangent ẏ. The value must solve f(x) = y.primal and the tangent must be
+    ẋ = ẏ / f'(x), which follows from f(x + ẋd) = f(x) + f'(x)ẋd = y + ẏd.
 
     A wrong attempt and the feedback it gets (the first lines):
 
-    >>> def dual_tan(x):
-    ...     return x
-    >>> print(check_dual_tan(dual_tan))  # doctest: +ELLIPSIS
-    [FAIL] dual_tan: 8 of 10 cases fail.
-      - x = 0.3 + 1.0·d: the value is 0.3, expected 0.30933624961....
+    >>> from lecture_code.autodiff import Dual, derivative
+    >>> def dual_inverse(f, y):
+    ...     x = y.primal
+    ...     for _ in range(100):
+    ...         x = x - (f(x) - y.primal) / derivative(f, x)
+    ...     return Dual(x, y.tangent * derivative(f, x))
+    >>> print(check_dual_inverse(dual_inverse))  # doctest: +ELLIPSIS
+    [FAIL] dual_inverse: ...
+        Hint: you multiplied by f'(x)...
     """
     from lecture_code.autodiff.dual import Dual
 
     cases = []
-    for x in _TAN_POINTS:
-        for dx in (1.0, 2.0):
-            t = math.tan(x)
-            cases.append(Case((x, dx), (t, (1 + t * t) * dx), label=f"x = {x} + {dx}·d"))
+    for label, f, fprime, inverse, ys in _inverse_problems():
+        f_float = (lambda g: (lambda x: float(np.asarray(getattr(g(x), "primal", g(x))))))(f)
+        for y in ys:
+            x = inverse(y) if inverse else _solve_inverse(fprime, f_float, y)
+            for dy in (1.0, -2.5):
+                cases.append(Case((f, y, dy), (x, dy / fprime(x)),
+                                  label=f"{label}, y = {y} + {dy}·d"))
 
-    def run(x, dx):
-        return dual_tan(Dual(x, dx))
+    def run(f, y, dy):
+        return dual_inverse(f, Dual(y, dy))
 
-    return check(run, cases, name="dual_tan", compare=_compare_pair(1e-12),
-                 diagnose=_diagnose_tan,
-                 hint="tan = sin / cos on dual numbers: return sin(x) / cos(x) with "
-                      "lecture_code.autodiff's sin and cos.")
+    def diagnose(case, got):
+        f, y, dy = case.args
+        try:
+            pair = _pair(got)
+        except (TypeError, ValueError):
+            return "return a Dual: x as the primal part, ẋ as the tangent."
+        if pair is None:
+            return "return a Dual: x as the primal part, ẋ as the tangent."
+        x, t = pair
+        x_true, t_true = case.expected
+        if not math.isclose(x, x_true, rel_tol=1e-9, abs_tol=1e-12):
+            return "the value does not solve f(x) = y: iterate Newton's method to convergence."
+        fp = dy / t_true
+        if math.isclose(t, dy * fp, rel_tol=1e-9):
+            return ("you multiplied by f'(x); expand f(x + ẋd) = f(x) + f'(x)ẋd, set it equal "
+                    "to y + ẏd and solve for ẋ.")
+        if math.isclose(t, dy, rel_tol=1e-12) and not math.isclose(fp, 1.0):
+            return "the tangent is ẏ unchanged: it must pass through the inverse's derivative."
+        if t == 0.0:
+            return ("the tangent is 0: the Newton iterations on plain floats carry no tangent; "
+                    "attach it at the end with the rule you derived.")
+        return None
 
-
-def _diagnose_tan(case, got):
-    x, dx = case.args
-    try:
-        pair = _pair(got)
-    except (TypeError, ValueError):
-        return "return a Dual number (e.g. sin(x) / cos(x)), not a float."
-    if pair is None:
-        return "return a Dual number (e.g. sin(x) / cos(x)), not a float."
-    t = pair[1]
-    if math.isclose(t, dx / math.cos(x)) and x != 0:
-        return "the tangent is sec x·ẋ: the derivative of tan is sec² x = 1/cos² x."
-    if math.isclose(t, 1 + math.tan(x) ** 2) and dx != 1:
-        return "the tangent ignores ẋ: multiply the local derivative by the input's tangent."
-    return None
-
+    return check(run, cases, name="dual_inverse", compare=_compare_pair(1e-9),
+                 diagnose=diagnose,
+                 hint="solve f(x) = y.primal for x with Newton's method on floats, getting f'(x) "
+                      "from derivative(f, x); then compare the d parts of both sides of f(x + ẋd) "
+                      "= y + ẏd to find ẋ: your answer is the dual number with primal part x and "
+                      "tangent ẋ.")
 
 def check_newton_dual(newton_dual):
     """Check ``newton_dual(f, x0) -> root`` that gets ``f'`` from dual numbers.
@@ -399,8 +437,8 @@ def check_newton_dual(newton_dual):
         return None
 
     return check(newton_dual, cases, name="newton_dual", compare=compare,
-                 hint="x_new = x − f(x) / derivative(f, x), with derivative from "
-                      "lecture_code.autodiff; stop when |f(x)| <= tol.")
+                 hint="Newton's step needs f'(x): get it from one dual evaluation of f (the "
+                      "package's derivative) instead of a formula; stop when |f(x)| <= tol.")
 
 
 # ---------------------------------------------------------------------------------------
@@ -436,8 +474,8 @@ def check_dual_program(dual_program):
                           label=f"(x1, x2) = ({x1}, {x2}), seed (ẋ1, ẋ2) = ({dx1}, {dx2})"))
     return check(dual_program, cases, name="dual_program", compare=_compare_pair(1e-12),
                  diagnose=_diagnose_dual_program,
-                 hint="one tangent line per value line: ẇ3 = ẇ1·w2 + w1·ẇ2, "
-                      "ẇ4 = cos(w3)·ẇ3, ẇ5 = exp(w1)·ẇ1, ẇ6 = ẇ4 + ẇ5.")
+                 hint="write one tangent line beside each value line: apply the rules table to "
+                      "that line's operation, with the tangents of its inputs.")
 
 
 def _diagnose_dual_program(case, got):
@@ -529,25 +567,29 @@ def check_tangent_sweep(tangent_sweep):
         return None
 
     return check(tangent_sweep, cases, name="tangent_sweep", compare=compare,
-                 hint="visit the nodes in order; value = rule.fn(*args), tangent = "
-                      "sum(partial(*args, value) * tangent_of_input for each input).")
+                 hint="visit the nodes in order; for each, the value is the rule's function of the"
+                      " input values, and the tangent sums each input's tangent times the rule's "
+                      "partial derivative for that input.")
 
 
-def check_directional_derivative(directional_derivative):
-    """Check ``directional_derivative(f, x, v) -> ∇f(x)·v`` computed in one forward pass.
+def check_gradient_one_pass(gradient_one_pass):
+    """Check ``gradient_one_pass(f, x) -> ∇f(x)`` with ONE evaluation of ``f`` (vector mode).
 
-    Introduced in the chapter *Many variables and the chain rule*. ``x`` and ``v`` are lists
-    of floats; ``f`` takes them as separate arguments (``f(*x)``).
+    Introduced in the chapter *Many variables and the chain rule*. ``f`` takes its inputs as
+    separate arguments, ``f(*x)``; the student seeds input ``i`` with a ``Dual`` whose tangent
+    is the unit vector ``e_i`` (an array), so one pass carries all ``n`` directional
+    derivatives. The checker counts the calls of ``f``.
 
     A wrong attempt and the feedback it gets (the first lines):
 
-    >>> def directional_derivative(f, x, v):
-    ...     return 0.0
-    >>> print(check_directional_derivative(directional_derivative))  # doctest: +ELLIPSIS
-    [FAIL] directional_derivative: 6 of 6 cases fail.
-      - x1·x2 + sin(x1) at x = (1.0, 2.0) in direction v = [1.0, 0.0]: returned 0.0, expected 2.5403023058681398....
+    >>> from lecture_code.autodiff import Dual
+    >>> def gradient_one_pass(f, x):
+    ...     return f(*[Dual(xi, 1.0) for xi in x]).tangent
+    >>> print(check_gradient_one_pass(gradient_one_pass))  # doctest: +ELLIPSIS
+    [FAIL] gradient_one_pass: ...
+        Hint: a single number is ONE directional derivative...
     """
-    from lecture_code.autodiff import exp, sin
+    from lecture_code.autodiff import exp, sin, sqrt
 
     problems = [
         ("x1·x2 + sin(x1)", lambda a, b: a * b + sin(a),
@@ -556,17 +598,52 @@ def check_directional_derivative(directional_derivative):
          lambda a, b: (math.cos(a * b) * b + math.exp(a), math.cos(a * b) * a), (0.5, -1.5)),
         ("x1·x2·x3 − x3²", lambda a, b, c: a * b * c - c * c,
          lambda a, b, c: (b * c, a * c, a * b - 2 * c), (1.0, 2.0, 3.0)),
+        ("√(x1² + ... + x5²)", lambda *x: sqrt(sum(xi * xi for xi in x)),
+         lambda *x: tuple(xi / math.sqrt(sum(t * t for t in x)) for xi in x),
+         (1.0, -2.0, 0.5, 3.0, 1.5)),
     ]
+    calls = {}
     cases = []
     for label, f, grad, x in problems:
-        for v in ([1.0] + [0.0] * (len(x) - 1), [0.5, -1.0, 2.0][:len(x)]):
-            expected = float(np.dot(grad(*x), v))
-            cases.append(Case((f, list(x), list(v)), expected,
-                              label=f"{label} at x = {x} in direction v = {v}"))
-    return check(directional_derivative, cases, name="directional_derivative", rtol=1e-12,
-                 atol=1e-12,
-                 hint="seed each input with its component of v: f(*[Dual(xi, vi) ...]) and "
-                      "return the output's tangent.")
+        cases.append(Case((f, list(x)), np.array(grad(*x)), label=f"{label} at x = {x}"))
+
+    def run(f, x):
+        count = [0]
+
+        def counted(*args):
+            count[0] += 1
+            return f(*args)
+        result = gradient_one_pass(counted, x)
+        calls[id(f)] = count[0]
+        return result
+
+    def compare(case, got):
+        from lecture_code.exercises.core import compare_values
+        message = compare_values(as_float_array(got) if as_float_array(got) is not None
+                                 else got, case.expected, 1e-12, 1e-12)
+        if message:
+            return message
+        used = calls.get(id(case.args[0]), 1)
+        if used != 1:
+            return (f"the right gradient, but f was evaluated {used} times: one pass with "
+                    "vector tangents is enough.")
+        return None
+
+    def diagnose(case, got):
+        f, x = case.args
+        if hasattr(got, "tangent"):
+            return "you returned the Dual output itself: the gradient is its .tangent."
+        g = as_float_array(got)
+        if g is not None and g.ndim == 0:
+            return ("a single number is ONE directional derivative (the sum of the partials "
+                    "if every tangent is 1). Give input i the tangent e_i, the i-th unit "
+                    "VECTOR, and the output's tangent is the whole gradient.")
+        return None
+
+    return check(run, cases, name="gradient_one_pass", compare=compare, diagnose=diagnose,
+                 hint="the rules of the table are linear in the tangents, so a tangent can be "
+                      "an array: seed x[i] as Dual(x[i], np.eye(n)[i]), call f once, and read "
+                      "the output's tangent (an array of n partial derivatives).")
 
 
 # ---------------------------------------------------------------------------------------
@@ -607,8 +684,8 @@ def check_d_horner(d_horner):
              for x, dx in [(0.0, 1.0), (1.0, 1.0), (2.0, 1.0), (-1.5, 2.0)]]
     return check(d_horner, cases, name="d_horner", compare=_compare_pair(1e-12),
                  diagnose=_diagnose_horner,
-                 hint="differentiate the loop body y = y·x + c: dy = dy·x + y·dx, computed "
-                      "BEFORE y is overwritten.")
+                 hint="differentiate the loop body with the product rule, and compute the new "
+                      "tangent BEFORE the value it reads is overwritten.")
 
 
 def _diagnose_horner(case, got):
@@ -738,8 +815,8 @@ def check_count_operations(count_operations):
 def while_power(x, n=5):
     """``x**n`` computed with a ``while`` loop (source transformation rejects ``while``).
 
-    Introduced in the chapter *Three ways to build AD*, where the student rewrites it with a
-    ``for`` loop over ``range`` so that ``source_transform`` accepts it.
+    Introduced in the chapter *Three ways to build AD*, where ``source_transform`` rejects it
+    and operator overloading differentiates it.
 
     >>> while_power(2.0)
     32.0
@@ -751,42 +828,71 @@ def while_power(x, n=5):
     return y
 
 
-def check_for_loop_version(power):
-    """Check ``power(x, n=5)``: :func:`while_power` rewritten without ``while``.
+def check_heron_sqrt(heron_sqrt):
+    """Check ``heron_sqrt(x)``: Heron's iteration for √x, written so that source
+    transformation accepts it (a ``for`` loop with a derived number of steps, no ``while``).
 
-    Introduced in the chapter *Three ways to build AD*. Checks the values against
-    :func:`while_power`, that the source has no ``while`` loop, and that
-    :func:`lecture_code.autodiff.source.source_transform` accepts it and returns the
-    derivative ``5x⁴``.
+    Introduced in the chapter *Three ways to build AD*. For x in [0.25, 4] the value must be
+    √x and the derivative that :func:`lecture_code.autodiff.source.source_transform` writes
+    for the student's code must be 1/(2√x), both to about 1e-14 relative.
 
     A wrong attempt and the feedback it gets (the first lines):
 
-    >>> print(check_for_loop_version(while_power))  # doctest: +ELLIPSIS
-    [FAIL] power: 4 of 4 cases fail.
-      - x = 0.5: the function still contains a while loop: use `for k in range(n):`....
+    >>> def heron_sqrt(x):
+    ...     y = (1.0 + x) / 2
+    ...     for k in range(3):
+    ...         y = (y + x / y) / 2
+    ...     return y
+    >>> print(check_heron_sqrt(heron_sqrt))  # doctest: +ELLIPSIS
+    [FAIL] heron_sqrt: ...
+        Hint: not converged yet...
     """
-    from lecture_code.autodiff.source import source_transform
+    from lecture_code.autodiff.source import SourceTransformError, source_transform
 
     def run(x):
-        if getattr(power, "__name__", "") == "<lambda>":
+        if getattr(heron_sqrt, "__name__", "") == "<lambda>":
             return "a lambda"
-        tree = ast.parse(textwrap.dedent(inspect.getsource(power)))
+        tree = ast.parse(textwrap.dedent(inspect.getsource(heron_sqrt)))
         if any(isinstance(node, ast.While) for node in ast.walk(tree)):
             return "still has a while loop"
-        value = power(x)
-        transformed = source_transform(power)
+        value = heron_sqrt(x)
+        try:
+            transformed = source_transform(heron_sqrt)
+        except SourceTransformError as exc:
+            return f"not transformable: {exc}"
         out = transformed(x, 1.0)
         return float(value), float(out[1])
 
-    cases = [Case((x,), (while_power(x), 5 * x**4), label=f"x = {x}")
-             for x in (0.5, 1.0, 2.0, -1.5)]
+    cases = [Case((x,), (math.sqrt(x), 0.5 / math.sqrt(x)), label=f"x = {x}")
+             for x in (0.25, 0.5, 1.0, 2.0, 3.0, 4.0)]
 
     def compare(case, got):
         if got == "still has a while loop":
-            return "the function still contains a while loop: use `for k in range(n):`."
+            return ("the function still contains a while loop, which the source transformer "
+                    "rejects: iterate a fixed number of times, `for k in range(N):`.")
         if got == "a lambda":
             return "define the function with def (source transformation reads its source)."
-        return _compare_pair(1e-12)(case, got)
+        if isinstance(got, str) and got.startswith("not transformable"):
+            return f"source_transform rejects it ({got[len('not transformable: '):]})."
+        return _compare_pair(2e-14)(case, got)
 
-    return check(run, cases, name="power", compare=compare,
-                 hint="replace the while loop and its counter by `for k in range(n):`.")
+    def diagnose(case, got):
+        (x,) = case.args
+        try:
+            pair = _pair(got)
+        except (TypeError, ValueError):
+            return None
+        if pair is None:
+            return None
+        value, slope = pair
+        if not math.isclose(value, math.sqrt(x), rel_tol=2e-14):
+            return ("not converged yet: how many steps does the worst x in [0.25, 4] need? "
+                    "Derive how the relative error e_k = y_k/√x − 1 shrinks from one step to "
+                    "the next, and start from the worst e_0.")
+        return None
+
+    return check(run, cases, name="heron_sqrt", compare=compare, diagnose=diagnose,
+                 hint="with y_k = √x (1 + e_k), one step gives e_(k+1) = e_k² / (2(1 + e_k)); "
+                      "from y_0 = (1 + x)/2 the worst case on [0.25, 4] is e_0 = 0.25 at "
+                      "both ends. Count the steps until e_k is below 1e-16, and loop that "
+                      "many times with for k in range(N).")

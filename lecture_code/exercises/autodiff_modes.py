@@ -3,7 +3,7 @@ Hessians* and *Applications and discussion*.
 
 Introduced in the chapter *Forward and reverse mode* (``check_adjoint_sweep``,
 ``check_backward``, ``check_softmax_vjp``, ``check_matvec_vjp``), used in *Jacobians and Hessians*
-(``check_jacobian_from_jvps``, ``check_jacobian_from_vjps``, ``check_hvp``) and
+(``check_sparse_jacobian``, ``check_cheapest_chain``, ``check_newton_direction``) and
 *Applications and discussion* (``check_newton_system``, ``check_newton_minimise``,
 ``check_implicit_euler_step``).
 
@@ -36,9 +36,9 @@ __all__ = [
     "check_backward",
     "check_softmax_vjp",
     "check_matvec_vjp",
-    "check_jacobian_from_jvps",
-    "check_jacobian_from_vjps",
-    "check_hvp",
+    "check_sparse_jacobian",
+    "check_cheapest_chain",
+    "check_newton_direction",
     "check_newton_system",
     "check_newton_minimise",
     "check_implicit_euler_step",
@@ -103,7 +103,9 @@ def check_adjoint_sweep(adjoint_sweep):
     return check(adjoint_sweep, cases, name="adjoint_sweep",
                  compare=_compare_arrays(1e-12, names=["f", "x1_bar", "x2_bar"]),
                  diagnose=_diagnose_adjoint,
-                 hint="w̄5 = 1; w̄3 = w̄5, w̄4 = w̄5; w̄1 = w̄3·w2 + w̄4·cos(w1); w̄2 = w̄3·w1.")
+                 hint="seed the output's adjoint with 1 and walk the lines backwards; each line "
+                      "adds its adjoint times the local partial derivative into the adjoints of "
+                      "its inputs, and w1 is used twice.")
 
 
 def _diagnose_adjoint(case, got):
@@ -297,7 +299,8 @@ def check_softmax_vjp(softmax_vjp):
                       label="ȳ = (1, 1, 1) (softmax sums to 1, so x̄ = 0)"))
     return check(softmax_vjp, cases, name="softmax_vjp", compare=_compare_arrays(1e-10),
                  diagnose=_diagnose_softmax,
-                 hint="J = diag(s) − s sᵀ, and x̄ = Jᵀȳ = s ⊙ ȳ − s (sᵀȳ).")
+                 hint="differentiate s_i = exp(x_i)/Σ_j exp(x_j) to get the Jacobian in terms of "
+                      "s, then multiply its transpose by ȳ without forming it.")
 
 
 def _diagnose_softmax(case, got):
@@ -340,8 +343,8 @@ def check_matvec_vjp(matvec_vjp):
     return check(matvec_vjp, cases, name="matvec_vjp",
                  compare=_compare_arrays(1e-12, names=["A_bar", "x_bar"]),
                  diagnose=_diagnose_matvec,
-                 hint="y_i = Σ_j A_ij x_j, so ∂y_i/∂A_ij = x_j and ∂y_i/∂x_j = A_ij: "
-                      "Ā = outer(ȳ, x), x̄ = A.T @ ȳ.")
+                 hint="write y_i = Σ_j A_ij x_j and apply x̄ += ȳ_i ∂y_i/∂x and Ā += ȳ_i ∂y_i/∂A "
+                      "to every entry; then write the sums as matrix products.")
 
 
 def _diagnose_matvec(case, got):
@@ -358,46 +361,75 @@ def _diagnose_matvec(case, got):
 
 
 # ---------------------------------------------------------------------------------------
-# Jacobians and Hessians
+# Jacobians and Hessians: sparsity, the cheapest bracketing, matrix-free Newton
 # ---------------------------------------------------------------------------------------
-def _jacobian_problems():
-    """(label, J) pairs: square, tall (n < m) and wide (n > m) Jacobians."""
-    rng = np.random.default_rng(7)
-    return [("a 2 × 2 Jacobian", np.array([[1.0, 2.0], [3.0, 4.0]])),
-            ("a tall 4 × 2 Jacobian (4 outputs, 2 inputs)", rng.normal(size=(4, 2))),
-            ("a wide 2 × 5 Jacobian (2 outputs, 5 inputs)", rng.normal(size=(2, 5)))]
-
-
 class _CountingProduct:
-    """``v -> J @ v`` (or ``u -> u @ J``) that counts its calls and checks the input size."""
+    """``v -> J @ v`` (a JVP, or an HVP when J is a Hessian) that counts its calls and checks
+    the input size."""
 
-    def __init__(self, J, side):
+    def __init__(self, J):
         self.J = J
-        self.side = side
         self.calls = 0
 
     def __call__(self, v):
         self.calls += 1
         v = np.asarray(v, dtype=float)
-        size = self.J.shape[1] if self.side == "jvp" else self.J.shape[0]
-        if v.shape != (size,):
-            what = "tangent ẋ" if self.side == "jvp" else "adjoint ȳ"
-            raise ValueError(f"the {what} must have shape ({size},), got {v.shape}")
-        return self.J @ v if self.side == "jvp" else v @ self.J
+        if v.shape != (self.J.shape[1],):
+            raise ValueError(f"the vector must have shape ({self.J.shape[1]},), got {v.shape}")
+        return self.J @ v
 
 
-def _check_jacobian_from(student, side):
-    name = "jacobian_from_jvps" if side == "jvp" else "jacobian_from_vjps"
-    cases = []
-    for label, J in _jacobian_problems():
-        cases.append(Case((J,), J, label=label))
+def _greedy_colours(pattern):
+    """Colours of the columns of a sparsity pattern: no two columns of one colour share a row."""
+    pattern = np.asarray(pattern, dtype=bool)
+    colours = np.full(pattern.shape[1], -1)
+    for j in range(pattern.shape[1]):
+        used = {colours[k] for k in range(j) if np.any(pattern[:, j] & pattern[:, k])}
+        colours[j] = next(c for c in range(pattern.shape[1]) if c not in used)
+    return colours
+
+
+def _sparse_problems():
+    """(label, J) pairs with structural zeros; the pattern is J != 0."""
+    rng = np.random.default_rng(11)
+    n = 8
+    tri = np.diag(rng.uniform(1, 2, n)) + np.diag(rng.uniform(1, 2, n - 1), 1) \
+        + np.diag(rng.uniform(1, 2, n - 1), -1)
+    diag = np.diag(rng.uniform(1, 2, 6))
+    band = sum(np.diag(rng.uniform(1, 2, 10 - abs(k)), k) for k in range(-2, 3))
+    rect = np.zeros((5, 11))
+    for i in range(5):
+        rect[i, 2 * i:2 * i + 2] = rng.uniform(1, 2, 2)   # block rows, 2 columns each
+    rect[:, 10] = rng.uniform(1, 2, 5)                     # plus a dense last column
+    return [("a tridiagonal 8 × 8 Jacobian (3 sweeps are enough)", tri),
+            ("a diagonal 6 × 6 Jacobian (1 sweep is enough)", diag),
+            ("a 5-band 10 × 10 Jacobian (5 sweeps are enough)", band),
+            ("a 5 × 11 block Jacobian with one dense column", rect)]
+
+
+def check_sparse_jacobian(sparse_jacobian):
+    """Check ``sparse_jacobian(jvp_at, pattern) -> J`` from few forward sweeps (colouring).
+
+    Introduced in the chapter *Jacobians and Hessians*. ``pattern`` is a boolean ``(m, n)``
+    array, True where J may be nonzero; ``jvp_at(v)`` returns ``J v`` and counts its calls.
+    The answer must be the Jacobian and may use no more sweeps than a greedy colouring of the
+    columns (columns that share no row get one colour, and one sweep per colour).
+
+    A wrong attempt and the feedback it gets (the first lines):
+
+    >>> def sparse_jacobian(jvp_at, pattern):
+    ...     return jvp_at(np.ones(pattern.shape[1]))[:, None] * pattern
+    >>> print(check_sparse_jacobian(sparse_jacobian))  # doctest: +ELLIPSIS
+    [FAIL] sparse_jacobian: ...
+        Hint: you pushed one seed through ALL columns at once...
+    """
     calls = {}
+    cases = [Case((J != 0, J), J, label=label) for label, J in _sparse_problems()]
 
-    def run(J):
-        product = _CountingProduct(J, side)
-        size = J.shape[1] if side == "jvp" else J.shape[0]
-        result = student(product, size)
-        calls[J.shape] = product.calls
+    def run(pattern, J):
+        product = _CountingProduct(J)
+        result = sparse_jacobian(product, pattern)
+        calls[J.shape, J.tobytes()] = product.calls
         return result
 
     base = _compare_arrays(1e-12)
@@ -406,136 +438,182 @@ def _check_jacobian_from(student, side):
         message = base(case, got)
         if message:
             return message
-        J = case.args[0]
-        sweeps = J.shape[1] if side == "jvp" else J.shape[0]
-        used = calls.get(J.shape, sweeps)
-        if used != sweeps:
-            return (f"the right matrix, but with {used} sweeps: "
-                    f"{sweeps} {'columns' if side == 'jvp' else 'rows'} need exactly {sweeps}.")
+        pattern, J = case.args
+        used = calls[J.shape, J.tobytes()]
+        allowed = int(_greedy_colours(pattern).max()) + 1
+        if used > allowed:
+            return (f"the right matrix, but with {used} sweeps: a colouring of the columns "
+                    f"needs only {allowed}.")
         return None
 
     def diagnose(case, got):
-        J = case.args[0]
+        pattern, J = case.args
         g = as_float_array(got)
-        if g is not None and g.shape == J.T.shape and np.allclose(g, J.T):
-            return ("that is Jᵀ: each "
-                    + ("JVP is a COLUMN (stack with axis=1 or np.column_stack)."
-                       if side == "jvp" else "VJP is a ROW (stack with axis=0)."))
+        if g is None or g.shape != J.shape:
+            return None
+        if np.allclose(g, (J @ np.ones(J.shape[1]))[:, None] * pattern):
+            return ("you pushed one seed through ALL columns at once: a row then holds the sum "
+                    "of all its entries. Only columns that share no row may share a sweep.")
+        if np.allclose(g * pattern, J) and not np.allclose(g, J):
+            return ("the entries inside the pattern are right, but you also filled in "
+                    "positions where the pattern is False: keep only the pattern's entries.")
         return None
 
-    hint = ("column j of J is jvp_at(e_j) where e_j = np.eye(n)[j]; stack the columns side by "
-            "side with np.column_stack." if side == "jvp" else
-            "row i of J is vjp_at(e_i) where e_i = np.eye(m)[i]; stack the rows with "
-            "np.vstack.")
-    return check(run, cases, name=name, compare=compare, diagnose=diagnose, hint=hint)
+    return check(run, cases, name="sparse_jacobian", compare=compare, diagnose=diagnose,
+                 hint="colour the columns greedily: column j gets the smallest colour not "
+                      "used by an earlier column that shares a row with it (pattern[:, j] & "
+                      "pattern[:, k] has a True). Seed each colour with the sum of its unit "
+                      "vectors; the compressed column then holds J[i, j] in every row i of "
+                      "pattern[:, j].")
 
 
-def check_jacobian_from_jvps(jacobian_from_jvps):
-    """Check ``jacobian_from_jvps(jvp_at, n) -> J``: the Jacobian from ``n`` forward sweeps.
+def _chain_costs(dims):
+    """(best, forward, reverse) multiplications for J = A_k ⋯ A_1, A_i of shape dims[i] × dims[i-1]."""
+    k = len(dims) - 1
+    best = {}
 
-    Introduced in the chapter *Jacobians and Hessians*. ``jvp_at(v)`` returns ``J·v`` for a
-    tangent ``v`` of length ``n``; the answer must call it exactly ``n`` times.
+    def cost(lo, hi):   # the product A_hi ⋯ A_lo, 1 <= lo <= hi <= k
+        if lo == hi:
+            return 0
+        if (lo, hi) not in best:
+            best[lo, hi] = min(cost(s + 1, hi) + cost(lo, s) + dims[hi] * dims[s] * dims[lo - 1]
+                               for s in range(lo, hi))
+        return best[lo, hi]
 
-    A wrong attempt and the feedback it gets (the first lines):
-
-    >>> def jacobian_from_jvps(jvp_at, n):
-    ...     return np.eye(n)
-    >>> print(check_jacobian_from_jvps(jacobian_from_jvps))  # doctest: +ELLIPSIS
-    [FAIL] jacobian_from_jvps: 3 of 3 cases fail.
-      - a 2 × 2 Jacobian: the result is [[1. 0.]...
-    """
-    return _check_jacobian_from(jacobian_from_jvps, "jvp")
-
-
-def check_jacobian_from_vjps(jacobian_from_vjps):
-    """Check ``jacobian_from_vjps(vjp_at, m) -> J``: the Jacobian from ``m`` reverse sweeps.
-
-    Introduced in the chapter *Jacobians and Hessians*. ``vjp_at(u)`` returns ``uᵀJ`` for an
-    adjoint ``u`` of length ``m``; the answer must call it exactly ``m`` times.
-
-    A wrong attempt and the feedback it gets (the first lines):
-
-    >>> def jacobian_from_vjps(vjp_at, m):
-    ...     return np.eye(m)
-    >>> print(check_jacobian_from_vjps(jacobian_from_vjps))  # doctest: +ELLIPSIS
-    [FAIL] jacobian_from_vjps: 3 of 3 cases fail.
-      - a 2 × 2 Jacobian: the result is [[1. 0.]...
-    """
-    return _check_jacobian_from(jacobian_from_vjps, "vjp")
+    forward = sum(dims[i] * dims[i - 1] * dims[0] for i in range(2, k + 1))
+    reverse = sum(dims[k] * dims[i] * dims[i - 1] for i in range(1, k))
+    return cost(1, k), forward, reverse
 
 
-def _hvp_problems():
-    """(label, grad, hessian, x, v) with hand-written gradients and Hessians."""
-    def g1(x):  # f = x1² x2 + sin(x2)
-        return np.array([2 * x[0] * x[1], x[0] ** 2 + np.cos(x[1])])
+def check_cheapest_chain(cheapest_chain):
+    """Check ``cheapest_chain(dims) -> int``: the fewest multiplications for ``J = A_k ⋯ A_1``.
 
-    def h1(x):
-        return np.array([[2 * x[1], 2 * x[0]], [2 * x[0], -np.sin(x[1])]])
-
-    def g2(x):  # f = Σ exp(x_i) x_{i+1} (a chain)
-        g = np.zeros_like(x)
-        g[:-1] += np.exp(x[:-1]) * x[1:]
-        g[1:] += np.exp(x[:-1])
-        return g
-
-    def h2(x):
-        n = len(x)
-        H = np.zeros((n, n))
-        for i in range(n - 1):
-            H[i, i] += np.exp(x[i]) * x[i + 1]
-            H[i, i + 1] += np.exp(x[i])
-            H[i + 1, i] += np.exp(x[i])
-        return H
-
-    return [("f = x1²·x2 + sin(x2)", g1, h1, np.array([1.0, 2.0]), np.array([0.5, -1.0])),
-            ("f = Σ exp(x_i)·x_(i+1), n = 4", g2, h2, np.array([0.1, -0.3, 0.2, 0.5]),
-             np.array([1.0, 0.0, -1.0, 2.0]))]
-
-
-def _reference_jvp(fun, x, v):
-    """``(fun(x), J_fun(x) v)`` by the complex step (exact to rounding for analytic ``fun``)."""
-    x = np.asarray(x, dtype=float)
-    v = np.asarray(v, dtype=float)
-    h = 1e-30
-    out = fun(x + 1j * h * v)
-    return np.real(out), np.imag(out) / h
-
-
-def check_hvp(hvp):
-    """Check ``hvp(grad_f, x, v, jvp) -> H·v``, a Hessian-vector product (forward over reverse).
-
-    Introduced in the chapter *Jacobians and Hessians*: the Hessian is the Jacobian of the
-    gradient, so ``H·v`` is one forward sweep (``jvp``) through the gradient. ``jvp(fun, x,
-    v)`` returns ``(fun(x), J_fun(x)·v)``; the checker passes its own (a complex step) so the
-    answer is checked independently of the library.
+    Introduced in the chapter *Jacobians and Hessians* (mixed modes). ``A_i`` has shape
+    ``dims[i] × dims[i-1]`` (so ``dims[0]`` is the number of inputs, ``dims[-1]`` of
+    outputs), and a product of an ``a × b`` and a ``b × c`` matrix costs ``a·b·c``
+    multiplications. The expected value comes from the matrix-chain recursion over all
+    bracketings; the checker recognises the costs of the pure modes.
 
     A wrong attempt and the feedback it gets (the first lines):
 
-    >>> def hvp(grad_f, x, v, jvp):
-    ...     return grad_f(x)
-    >>> print(check_hvp(hvp))  # doctest: +ELLIPSIS
-    [FAIL] hvp: 2 of 2 cases fail.
-      - f = x1²·x2 + sin(x2): the result is [4.       0.583853], expected [0.       1.909297]....
+    >>> def cheapest_chain(dims):
+    ...     n = dims[0]
+    ...     return sum(dims[i] * dims[i - 1] * n for i in range(2, len(dims)))
+    >>> print(check_cheapest_chain(cheapest_chain))  # doctest: +ELLIPSIS
+    [FAIL] cheapest_chain: ...
+        Hint: that is the cost of forward mode...
     """
-    cases = [Case((g, x, v), H(x) @ v, label=label)
-             for label, g, H, x, v in _hvp_problems()]
-
-    def run(grad_f, x, v):
-        return hvp(grad_f, x, v, _reference_jvp)
+    chains = [([10, 1, 10, 1, 10], "the chapter's chain, widths 10, 1, 10, 1, 10"),
+              ([3, 5], "a single matrix (nothing to multiply)"),
+              ([100, 50, 2], "two matrices, R^100 -> R^50 -> R^2"),
+              ([2, 50, 100, 1], "R^2 -> R^50 -> R^100 -> R^1"),
+              ([1000, 20, 20, 20, 1], "a gradient: R^1000 -> ... -> R^1"),
+              ([1, 20, 20, 20, 1000], "a tangent: R^1 -> ... -> R^1000"),
+              ([5, 10, 3, 12, 5, 50, 6], "six matrices of mixed widths")]
+    cases = [Case((list(d),), _chain_costs(d)[0], label=f"{label}: dims = {d}")
+             for d, label in chains]
 
     def diagnose(case, got):
-        g, x, v = case.args
-        a = as_float_array(got)
-        if a is None:
+        dims = case.args[0]
+        try:
+            got = float(got)
+        except (TypeError, ValueError):
             return None
-        if a.shape == x.shape and np.allclose(a, g(x)):
-            return "that is the gradient itself: take the TANGENT part, jvp(...)[1]."
-        if isinstance(got, tuple):
-            return "return only the tangent (H·v), not the pair (value, tangent)."
+        best, forward, reverse = _chain_costs(dims)
+        if got == min(forward, reverse) != max(forward, reverse) and got != best:
+            return ("the cheaper of the two pure modes, but not the best bracketing: a mixed "
+                    "order can beat both.")
+        if got == forward and forward != best:
+            return ("that is the cost of forward mode, bracketing from the input side; the "
+                    "best bracketing may be mixed.")
+        if got == reverse and reverse != best:
+            return ("that is the cost of reverse mode, bracketing from the output side; the "
+                    "best bracketing may be mixed.")
+        if got < best:
+            return "fewer multiplications than any bracketing can need: check a·b·c per product."
         return None
 
-    return check(run, cases, name="hvp", compare=_compare_arrays(1e-10), diagnose=diagnose,
-                 hint="H·v = d/dt ∇f(x + t v) at t = 0: return jvp(grad_f, x, v)[1].")
+    return check(cheapest_chain, cases, name="cheapest_chain", diagnose=diagnose,
+                 hint="let C(lo, hi) be the cheapest cost of A_hi ⋯ A_lo. The last product "
+                      "splits it into (A_hi ⋯ A_(s+1)) (A_s ⋯ A_lo) for some s, costing "
+                      "C(s+1, hi) + C(lo, s) + dims[hi]·dims[s]·dims[lo-1]; take the minimum "
+                      "over s and remember the answers (dynamic programming).")
+
+
+def _newton_problems():
+    """(label, H, g) of convex problems: the Newton direction solves H p = -g."""
+    rng = np.random.default_rng(13)
+    A = rng.normal(size=(6, 6))
+    n = 12
+    lap = 2 * np.eye(n) - np.eye(n, k=1) - np.eye(n, k=-1) + 0.1 * np.eye(n)
+    return [("a 2 × 2 Hessian [[4, 1], [1, 3]]", np.array([[4.0, 1.0], [1.0, 3.0]]),
+             np.array([1.0, 2.0])),
+            ("a random 6 × 6 positive definite Hessian", A @ A.T + np.eye(6),
+             rng.normal(size=6)),
+            ("a 12 × 12 discrete Laplacian (+0.1 I)", lap, rng.normal(size=n))]
+
+
+def check_newton_direction(newton_direction):
+    """Check ``newton_direction(hvp_at, g) -> p`` solving ``H p = -g`` with Hessian-vector
+    products only (conjugate gradients), in at most ``n`` products.
+
+    Introduced in the chapter *Jacobians and Hessians*. ``hvp_at(v)`` returns ``H v`` and
+    counts its calls; ``H`` is symmetric positive definite and never formed.
+
+    A wrong attempt and the feedback it gets (the first lines):
+
+    >>> def newton_direction(hvp_at, g):
+    ...     return -g
+    >>> print(check_newton_direction(newton_direction))  # doctest: +ELLIPSIS
+    [FAIL] newton_direction: ...
+        Hint: that is the steepest-descent direction -g...
+    """
+    calls = {}
+    cases = [Case((H, g), np.linalg.solve(H, -g), label=label)
+             for label, H, g in _newton_problems()]
+
+    def run(H, g):
+        product = _CountingProduct(H)
+        result = newton_direction(product, g)
+        calls[H.shape] = product.calls
+        return result
+
+    base = _compare_arrays(1e-7, 1e-9)
+
+    def compare(case, got):
+        message = base(case, got)
+        if message:
+            return message
+        H, g = case.args
+        n = len(g)
+        if calls[H.shape] > n + 1:
+            return (f"the right direction, but with {calls[H.shape]} Hessian-vector products: "
+                    f"conjugate gradients needs at most n = {n} (+1 for a residual check).")
+        return None
+
+    def diagnose(case, got):
+        H, g = case.args
+        p = as_float_array(got)
+        if p is None or p.shape != g.shape:
+            return None
+        if np.allclose(p, -g):
+            return ("that is the steepest-descent direction -g; the Newton direction solves "
+                    "H p = -g.")
+        if np.allclose(p, np.linalg.solve(H, g), rtol=1e-7):
+            return "sign: the Newton direction solves H p = -g, not H p = g."
+        if np.allclose(p, -H @ g):
+            return "you multiplied by H; the Newton direction needs H⁻¹ (solve, not multiply)."
+        residual = np.linalg.norm(H @ p + g) / np.linalg.norm(g)
+        if residual < 0.5:
+            return (f"close but not converged (relative residual {residual:.1e}): keep "
+                    "iterating until the residual is below ~1e-10 of |g| or n steps are done.")
+        return None
+
+    return check(run, cases, name="newton_direction", compare=compare, diagnose=diagnose,
+                 hint="conjugate gradients for H p = b with b = -g: start p = 0, r = b, d = r; "
+                      "each step needs ONE product Hd; α = rᵀr / dᵀHd moves p and r, and the "
+                      "next direction is r plus (new rᵀr / old rᵀr) times d. Stop when |r| is "
+                      "tiny.")
 
 
 # ---------------------------------------------------------------------------------------
@@ -596,8 +674,9 @@ def check_newton_system(newton_system):
         return None
 
     return check(run, cases, name="newton_system", compare=compare, diagnose=diagnose,
-                 hint="step = np.linalg.solve(J(x), F(x)); x = x − step; stop when "
-                      "np.linalg.norm(F(x)) <= tol.")
+                 hint="linearise F at x with its Jacobian and solve the linear system for the step"
+                      " that makes the linearisation zero (solve, do not invert); stop when ‖F(x)‖"
+                      " <= tol.")
 
 
 def _rosen_grad(x):
@@ -610,50 +689,111 @@ def _rosen_hess(x):
                      [-400 * x[0], 200.0]])
 
 
-def check_newton_minimise(newton_minimise):
-    """Check ``newton_minimise(grad, hess, x0, tol=1e-10, max_iter=100) -> x``.
+def _minimise_problems():
+    """(label, f, grad, hess, x0): pure Newton fails on all but the first two."""
+    A = np.array([[3.0, 1.0], [1.0, 2.0]])
+    b = np.array([1.0, -1.0])
 
-    Introduced in the chapter *Applications and discussion*: Newton's method for a minimum is
-    Newton's method for a root of the gradient, ``x ← x − H(x)⁻¹∇f(x)``.
+    def well(x):       # f = Σ x_i⁴/4 − x_1²/2 + x_2² (a double well in x_1)
+        return x[0] ** 4 / 4 - x[0] ** 2 / 2 + np.sum(x[1:] ** 2)
+
+    def well_grad(x):
+        return np.concatenate([[x[0] ** 3 - x[0]], 2 * x[1:]])
+
+    def well_hess(x):
+        H = 2 * np.eye(len(x))
+        H[0, 0] = 3 * x[0] ** 2 - 1
+        return H
+
+    return [
+        ("a quadratic ½xᵀAx − bᵀx (one Newton step is exact)",
+         lambda x: 0.5 * x @ A @ x - b @ x, lambda x: A @ x - b, lambda x: A,
+         np.array([5.0, 5.0])),
+        ("Rosenbrock from (−1.2, 1)", lambda x: 100 * (x[1] - x[0] ** 2) ** 2 + (1 - x[0]) ** 2,
+         _rosen_grad, _rosen_hess, np.array([-1.2, 1.0])),
+        ("f = x⁴/4 − x²/2 from x = 0.3, where f'' < 0 (pure Newton climbs to the maximum 0)",
+         well, well_grad, well_hess, np.array([0.3])),
+        ("f = x⁴/4 − x²/2 + y² from (0.3, 1) (pure Newton stops at the saddle (0, 0))",
+         well, well_grad, well_hess, np.array([0.3, 1.0])),
+        ("f = √(1 + x²) from x = 1.5 (convex, but pure Newton maps x to −x³ and diverges)",
+         lambda x: np.sqrt(1 + x[0] ** 2), lambda x: x / np.sqrt(1 + x ** 2),
+         lambda x: np.array([[(1 + x[0] ** 2) ** -1.5]]), np.array([1.5])),
+    ]
+
+
+def check_newton_minimise(newton_minimise):
+    """Check ``newton_minimise(f, grad, hess, x0, tol=1e-10, max_iter=200) -> x``, a
+    safeguarded Newton method that finds a local MINIMUM (not a maximum or a saddle).
+
+    Introduced in the chapter *Applications and discussion*. The answer must have
+    ``‖∇f(x)‖ <= 1e-8``, a positive definite Hessian and ``f(x) <= f(x0)``; on three of the
+    five problems the pure Newton iteration ``x ← x − H⁻¹∇f`` fails (it climbs to a maximum,
+    stops at a saddle, or diverges).
 
     A wrong attempt and the feedback it gets (the first lines):
 
-    >>> def newton_minimise(grad, hess, x0, tol=1e-10, max_iter=100):
-    ...     return np.array(x0, dtype=float)
+    >>> def newton_minimise(f, grad, hess, x0, tol=1e-10, max_iter=200):
+    ...     x = np.array(x0, dtype=float)
+    ...     for _ in range(max_iter):
+    ...         if np.linalg.norm(grad(x)) <= tol:
+    ...             break
+    ...         x = x - np.linalg.solve(hess(x), grad(x))
+    ...     return x
     >>> print(check_newton_minimise(newton_minimise))  # doctest: +ELLIPSIS
-    [FAIL] newton_minimise: 2 of 2 cases fail.
-      - a quadratic ½xᵀAx − bᵀx (one Newton step is exact): the result is [5. 5.], expected [ 0.6 -0.8]....
+    [FAIL] newton_minimise: 3 of 5 cases fail.
+    ...
+        Hint: your x is a stationary point, but not a minimum...
     """
-    A = np.array([[3.0, 1.0], [1.0, 2.0]])
-    b = np.array([1.0, -1.0])
-    cases = [
-        Case((lambda x: A @ x - b, lambda x: A, np.array([5.0, 5.0])), np.linalg.solve(A, b),
-             label="a quadratic ½xᵀAx − bᵀx (one Newton step is exact)"),
-        Case((_rosen_grad, _rosen_hess, np.array([-1.2, 1.0])), np.array([1.0, 1.0]),
-             label="Rosenbrock from (−1.2, 1)"),
-    ]
+    overshoot = ("the full Newton step overshoots here and each step makes it worse: accept "
+                 "a step only if it lowers f, and shorten it (backtracking) until it does.")
+    cases = [Case((f, g, H, x0), label=label, hint=overshoot if "diverges" in label else None)
+             for label, f, g, H, x0 in _minimise_problems()]
 
-    def run(grad, hess, x0):
-        return newton_minimise(grad, hess, x0.copy())
+    def run(f, grad, hess, x0):
+        return newton_minimise(f, grad, hess, x0.copy())
+
+    def compare(case, got):
+        f, grad, hess, x0 = case.args
+        x = as_float_array(got)
+        if x is None or x.shape != x0.shape:
+            shape = None if x is None else x.shape
+            return f"expected a point of shape {x0.shape}, got {shape}."
+        if not np.all(np.isfinite(x)):
+            return f"the result is {x}: the iteration blew up."
+        gnorm = float(np.linalg.norm(grad(x)))
+        if not gnorm <= 1e-8:
+            return f"‖∇f‖ = {gnorm:.3g} at your x = {x}: not a stationary point."
+        lam = float(np.linalg.eigvalsh(np.atleast_2d(hess(x))).min())
+        if lam <= 0:
+            return (f"x = {np.array2string(x, precision=6)} has ∇f = 0 but the Hessian's "
+                    f"smallest eigenvalue is {lam:.3g}: not a minimum.")
+        if f(x) > f(x0) + 1e-12:
+            return f"f went up: f(x0) = {f(x0):.6g}, f(x) = {f(x):.6g}."
+        return None
 
     def diagnose(case, got):
-        grad, hess, x0 = case.args
+        f, grad, hess, x0 = case.args
         x = as_float_array(got)
         if x is None or x.shape != x0.shape:
             return None
         if np.allclose(x, x0):
             return "the start came back: update x inside the loop."
-        step = np.linalg.solve(hess(x0), grad(x0))
-        if np.allclose(x, x0 + step):
-            return "the step has the wrong sign: x_new = x − H⁻¹∇f."
-        if np.allclose(x, x0 - step):
-            return "that is one Newton step: iterate until ‖∇f(x)‖ <= tol."
+        if not np.all(np.isfinite(x)) or np.linalg.norm(x) > 1e3:
+            return case.hint or ("the iteration ran away: accept a step only if it "
+                                 "lowers f, and shorten it (backtracking) until it does.")
+        if np.linalg.norm(grad(x)) <= 1e-8 and \
+                np.linalg.eigvalsh(np.atleast_2d(hess(x))).min() <= 0:
+            return ("your x is a stationary point, but not a minimum: where H is not "
+                    "positive definite the Newton direction p = −H⁻¹∇f can point uphill "
+                    "(∇fᵀp > 0). Use p only if it is a descent direction; otherwise fall "
+                    "back to one that is.")
         return None
 
-    return check(run, cases, name="newton_minimise", compare=_compare_arrays(1e-8, 1e-8),
-                 diagnose=diagnose,
-                 hint="x = x − np.linalg.solve(hess(x), grad(x)) until "
-                      "np.linalg.norm(grad(x)) <= tol.")
+    return check(run, cases, name="newton_minimise", compare=compare, diagnose=diagnose,
+                 hint="in each iteration: p = solve(hess(x), -grad(x)); if p is not a "
+                      "descent direction (grad(x) @ p >= 0), use p = -grad(x); then halve "
+                      "t from 1 until f(x + t p) <= f(x) + 1e-4 t grad(x) @ p (Armijo), and "
+                      "move to x + t p. Stop when ‖grad(x)‖ <= tol.")
 
 
 def _vdp(mu):
@@ -718,5 +858,6 @@ def check_implicit_euler_step(implicit_euler_step):
 
     return check(run, cases, name="implicit_euler_step", compare=_compare_arrays(1e-8, 1e-10),
                  diagnose=diagnose,
-                 hint="Newton on G(z) = z − y − h f(t + h, z), starting at z = y, with "
-                      "G'(z) = I − h·jac(t + h, z).")
+                 hint="the implicit step solves the equation z = y + h f(t + h, z) for z: write it"
+                      " as G(z) = 0, start at z = y and use Newton's method with the Jacobian of "
+                      "G.")

@@ -29,6 +29,7 @@ from __future__ import annotations
 import copy
 import math
 import numbers
+import os
 import reprlib
 import traceback
 import warnings
@@ -37,12 +38,45 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-__all__ = ["Case", "CaseOutcome", "CheckResult", "as_float_array", "check", "compare_values"]
+__all__ = ["Case", "CaseOutcome", "CheckResult", "WorkedHint", "as_float_array", "check",
+           "compare_values", "reset_hint_counts"]
 
 PASS, FAIL, ERROR, TODO = "pass", "fail", "error", "todo"
 # Plain-text markers at the start of a report (emoji render as empty boxes without an emoji font).
 MARK_PASS, MARK_TODO, MARK_FAIL = "[PASS]", "[TO DO]", "[FAIL]"
 _MAX_SHOWN = 3  # failing cases listed in a report; the rest are counted
+# Staged hints: a failing report names what is wrong (the case's message and the diagnosis of
+# a typical slip); the checker's worked hint is shown only from this many failing runs of the
+# same checker on (in one session), or at once when the student asks for it.
+WORKED_HINT_AFTER = 3
+_failed_runs: dict[str, int] = {}
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def reset_hint_counts() -> None:
+    """Forget how often each checker has failed in this session (the staged hints start over).
+
+    Preface, section *How the exercises work*.
+
+    >>> reset_hint_counts()
+    """
+    _failed_runs.clear()
+
+
+class WorkedHint(str):
+    """The worked hint of a checker: a string that shows as plain text in a notebook.
+
+    Preface, section *How the exercises work*; returned by :meth:`CheckResult.hint`.
+
+    >>> WorkedHint("expand (a + ȧd)(b + ḃd) with d² = 0")
+    expand (a + ȧd)(b + ḃd) with d² = 0
+    """
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_markdown_(self) -> str:
+        return f"**Hint:** {self}"
 
 _short = reprlib.Repr()
 _short.maxstring = 60
@@ -56,7 +90,7 @@ def _show(value) -> str:
         text = np.array2string(value, precision=6, threshold=12, edgeitems=2)
         return text if len(text) <= 200 else text[:197] + "..."
     if isinstance(value, float):
-        return repr(value)
+        return repr(float(value))   # 1.5, not np.float64(1.5)
     if callable(value):
         return getattr(value, "__name__", "a function")
     return _short.repr(value)
@@ -138,10 +172,23 @@ class CheckResult:
       - x = 2: returned 2, expected 3.
     """
 
-    def __init__(self, name: str, outcomes: Sequence[CaseOutcome], hint: str | None = None):
+    def __init__(self, name: str, outcomes: Sequence[CaseOutcome], hint: str | None = None,
+                 show_hint: bool = True):
         self.name = name
         self.outcomes = list(outcomes)
-        self.hint = hint
+        self.worked_hint = hint
+        self.show_hint = show_hint
+
+    def hint(self) -> WorkedHint:
+        """The checker's worked hint (asked for explicitly; it never contains the solution).
+
+        >>> r = check(abs, [Case((2,), 3)], name="f", hint="think about the sign")
+        >>> r.hint()
+        think about the sign
+        """
+        if not self.worked_hint:
+            return WorkedHint(f"{self.name} has no worked hint beyond the messages above.")
+        return WorkedHint(self.worked_hint)
 
     @property
     def passed(self) -> bool:
@@ -181,8 +228,12 @@ class CheckResult:
         if len(failures) > _MAX_SHOWN:
             lines.append(f"{bullet}... and {len(failures) - _MAX_SHOWN} more failing "
                          "case(s); fix the ones above first.")
-        if self.hint and self.hint not in hints_shown:
-            lines.append(f"Hint: {self.hint}")
+        if self.worked_hint and self.worked_hint not in hints_shown:
+            if self.show_hint:
+                lines.append(f"Hint: {self.worked_hint}")
+            else:
+                lines.append(f"Stuck? {code('.hint()')} on this result shows a worked hint "
+                             f"(it also appears after {WORKED_HINT_AFTER} failing runs).")
         return lines
 
     def __str__(self) -> str:
@@ -281,7 +332,7 @@ def _compare_numeric(got, expected, rtol, atol, what):
     expected_arr = np.asarray(expected)
     scalar = expected_arr.ndim == 0
     if got is None:
-        return f"{what} is None: did you forget a `return`?"
+        return f"{what} is None: did you forget `return`?"
     try:
         got_arr = np.asarray(got, dtype=complex if expected_arr.dtype.kind == "c" else float)
     except (TypeError, ValueError):
@@ -309,12 +360,25 @@ def _compare_numeric(got, expected, rtol, atol, what):
     return None
 
 
+def _is_library_file(filename: str) -> bool:
+    """True for this package's files and installed/standard-library modules."""
+    path = os.path.abspath(filename) if filename and not filename.startswith("<") else ""
+    if not path:
+        return False
+    if path.startswith(_PACKAGE_DIR + os.sep):
+        return True
+    return any(part in path.split(os.sep) for part in ("site-packages", "dist-packages")) or \
+        path.startswith(os.path.dirname(os.__file__) + os.sep)
+
+
 def _student_frame(exc: BaseException) -> str:
-    """'line N in fn' of the innermost frame, to point at the line that failed."""
+    """'in fn, line N' of the innermost frame of the student's code (not of lecture_code,
+    NumPy or the standard library), to point at the student's line that failed."""
     frames = traceback.extract_tb(exc.__traceback__)
-    if not frames:
+    own = [f for f in frames if not _is_library_file(f.filename)]
+    if not own:
         return ""
-    last = frames[-1]
+    last = own[-1]
     return f" (in {last.name}, line {last.lineno})"
 
 
@@ -330,7 +394,8 @@ def check(student_fn: Callable, cases: Sequence[Case], *, name: str | None = Non
           reference: Callable | None = None,
           compare: Callable[[Case, Any], str | None] | None = None,
           diagnose: Callable[[Case, Any], str | None] | None = None,
-          rtol: float = 1e-7, atol: float = 1e-10, hint: str | None = None) -> CheckResult:
+          rtol: float = 1e-7, atol: float = 1e-10, hint: str | None = None,
+          show_hint: bool = False) -> CheckResult:
     """Run ``student_fn`` on every case and return a :class:`CheckResult`; never raises for it.
 
     Introduced in the preface (*How the exercises work*).
@@ -348,7 +413,12 @@ def check(student_fn: Callable, cases: Sequence[Case], *, name: str | None = Non
     diagnose : ``diagnose(case, got) -> None | hint``, called when a returned value is wrong,
         to recognise a typical mistake; its hint comes first.
     rtol, atol : tolerances of the default comparison.
-    hint : the general hint shown under a failing report.
+    hint : the worked hint. Hints are staged: a failing report names what is wrong (the
+        messages, and a ``diagnose`` or case hint for a typical slip) and gives no code; the
+        worked hint is shown from the ``WORKED_HINT_AFTER``-th failing run of the same checker
+        in a session on, or at once with ``show_hint=True`` or ``result.hint()``. A worked
+        hint says how to get there, never the solution itself.
+    show_hint : show the worked hint under a failing report now.
 
     Returns
     -------
@@ -378,7 +448,13 @@ def check(student_fn: Callable, cases: Sequence[Case], *, name: str | None = Non
         outcomes.append(_run_case(student_fn, case, compare, diagnose, rtol, atol))
         if outcomes[-1].status == TODO:
             break  # a stub: one message is enough
-    return CheckResult(name, outcomes, hint=hint)
+    result = CheckResult(name, outcomes, hint=hint)
+    if result.passed:
+        _failed_runs.pop(name, None)
+    elif not any(o.status == TODO for o in outcomes):
+        _failed_runs[name] = _failed_runs.get(name, 0) + 1
+    result.show_hint = show_hint or _failed_runs.get(name, 0) >= WORKED_HINT_AFTER
+    return result
 
 
 def _run_case(student_fn, case, compare, diagnose, rtol, atol) -> CaseOutcome:
@@ -408,6 +484,10 @@ def _run_case(student_fn, case, compare, diagnose, rtol, atol) -> CaseOutcome:
         message = compare_values(got, case.expected, rtol, atol)
     if not message:
         return CaseOutcome(label, PASS, notes=notes)
+    if got is None and any(t in message for t in ("NoneType", "None:", "shape ()", "got None")):
+        # the comparison tripped over a missing value: say why it is missing
+        return CaseOutcome(label, FAIL, "your function returned None: did you forget `return`?",
+                           notes=notes)
     specific = None
     if diagnose is not None:
         specific, _ = _call_quietly(diagnose, case, got)

@@ -2,8 +2,10 @@
 
 Introduced in the chapter *Hard assignments: k-means*: ``check_assign_labels`` (the hard
 E-step), ``check_update_centers`` (the M-step, including an empty cluster),
-``check_soft_assign`` (responsibilities of EM with a shared spherical σ, stable as σ → 0) and
-``check_dsquared_probabilities`` (the k-means++ sampling weights).
+``check_soft_kmeans`` (EM with a shared spherical σ, stable as σ → 0),
+``check_kmeans_objective`` (the objective J, with which the checker shows that Lloyd's
+steps never increase it) and ``check_dsquared_probabilities`` (the k-means++ sampling
+weights).
 
 Each checker runs the student's function on a few inputs, compares with the library's
 reference (:func:`lecture_code.mixture.hard_e_step`, :func:`~lecture_code.mixture.hard_m_step`,
@@ -28,8 +30,8 @@ import numpy as np
 from lecture_code.exercises.core import Case, as_float_array, check
 from lecture_code.mixture import em_to_kmeans, hard_e_step, hard_m_step
 
-__all__ = ["check_assign_labels", "check_update_centers", "check_soft_assign",
-           "check_dsquared_probabilities"]
+__all__ = ["check_assign_labels", "check_update_centers", "check_soft_kmeans",
+           "check_kmeans_objective", "check_dsquared_probabilities"]
 
 
 def _sq_dists(X, centers):
@@ -67,8 +69,8 @@ def check_assign_labels(assign_labels):
     """
     return check(assign_labels, _assign_cases(), name="assign_labels", rtol=0, atol=0,
                  diagnose=_diagnose_assign,
-                 hint="labels[n] = argmin over k of ‖X[n] - centers[k]‖²: compute an (N, K) "
-                      "array of squared distances, then np.argmin(..., axis=1).")
+                 hint="compute all N·K squared distances at once as an (N, K) array "
+                      "(broadcasting), then pick the nearest center in each row.")
 
 
 def _diagnose_assign(case, got):
@@ -132,9 +134,9 @@ def check_update_centers(update_centers):
     """
     return check(update_centers, _update_cases(), name="update_centers", rtol=1e-10,
                  atol=1e-12, diagnose=_diagnose_update,
-                 hint="centers[k] = mean of X[labels == k]; for an empty k, use the point n "
-                      "with the largest ‖X[n] - centers[labels[n]]‖² and remove it from "
-                      "cluster labels[n] before averaging.")
+                 hint="average the points of each cluster; an empty cluster takes the point "
+                      "farthest from its own current center, and that point leaves its old cluster"
+                      " before the averages are taken.")
 
 
 def _diagnose_update(case, got):
@@ -168,60 +170,84 @@ def _diagnose_update(case, got):
 # ---------------------------------------------------------------------------------------
 def _soft_cases():
     rng = np.random.default_rng(5)
-    X = rng.normal(size=(10, 2)) * 2
-    C = rng.normal(size=(3, 2)) * 2
+    X = np.concatenate([rng.normal(size=(6, 2)) + c for c in ((0, 0), (5, 1), (1, 6))])
+    C = X[[0, 6, 12]] + 0.3
     cases = []
-    for sigma in (2.0, 0.5, 0.01, 1e-3):
-        expected = em_to_kmeans(X, C, [sigma], n_iter=1)[0]["responsibilities"]
+    for sigma, n_iter in ((2.0, 1), (1.0, 3), (0.5, 5), (0.01, 1), (1e-3, 4)):
+        expected = em_to_kmeans(X, C, [sigma], n_iter=n_iter)[0]["means"]
         hint = ("with σ this small every exp(-‖x - μ‖² / 2σ²) underflows to 0 and 0/0 = NaN: "
-                "subtract the largest exponent in each row first (or use "
-                "scipy.special.logsumexp).") if sigma < 0.1 else None
-        cases.append(Case((X, C, sigma), expected, label=f"10 points, K = 3, sigma = {sigma}",
+                "compute the responsibilities in log space.") if sigma < 0.1 else None
+        cases.append(Case((X, C, sigma, n_iter), expected,
+                          label=f"18 points, K = 3, sigma = {sigma}, {n_iter} iteration(s)",
                           hint=hint))
     return cases
 
 
-def check_soft_assign(soft_assign):
-    """Check ``soft_assign(X, centers, sigma) -> (N, K)`` responsibilities of EM with equal
-    weights and covariance σ²I, including very small σ.
+def check_soft_kmeans(soft_kmeans):
+    """Check ``soft_kmeans(X, centers, sigma, n_iter) -> (K, D)`` centers after ``n_iter`` EM
+    iterations with equal weights and a shared, fixed covariance σ²I, stable as σ → 0.
 
-    Introduced in the chapter *Hard assignments: k-means*.
+    Introduced in the chapter *Hard assignments: k-means*. The reference is
+    :func:`lecture_code.mixture.em_to_kmeans`; for small σ the answer must equal Lloyd's
+    centers.
 
     A wrong attempt and the feedback it gets (the first lines):
 
-    >>> def soft_assign(X, centers, sigma):
-    ...     return np.full((len(X), len(centers)), 1 / len(centers))
-    >>> print(check_soft_assign(soft_assign))  # doctest: +ELLIPSIS
-    [FAIL] soft_assign: 4 of 4 cases fail.
-      - 10 points, K = 3, sigma = 2.0: returned [[0.333333 0.333333 0.333333]...
+    >>> def soft_kmeans(X, centers, sigma, n_iter):
+    ...     d = ((X[:, None, :] - centers[None]) ** 2).sum(axis=2)
+    ...     r = np.exp(-d / (2 * sigma ** 2))
+    ...     r = r / r.sum(axis=0)
+    ...     return r.T @ X / r.sum(axis=0)[:, None]
+    >>> print(check_soft_kmeans(soft_kmeans))  # doctest: +ELLIPSIS
+    [FAIL] soft_kmeans: ...
+        Hint: you normalised the columns...
     """
-    return check(soft_assign, _soft_cases(), name="soft_assign", rtol=1e-7, atol=1e-10,
+    return check(soft_kmeans, _soft_cases(), name="soft_kmeans", rtol=1e-7, atol=1e-10,
                  diagnose=_diagnose_soft,
-                 hint="γ_nk = exp(-‖x_n - μ_k‖² / 2σ²) / Σ_j exp(-‖x_n - μ_j‖² / 2σ²); compute "
-                      "the exponents as an (N, K) array and normalise each row in log space.")
+                 hint="each iteration: exponents a_nk = -‖x_n - μ_k‖² / 2σ² as an (N, K) "
+                      "array; responsibilities γ = exp(a - logsumexp(a, axis=1)) so that each "
+                      "row sums to 1; then μ_k = Σ_n γ_nk x_n / Σ_n γ_nk. Repeat n_iter times.")
+
+
+def _soft_step(X, mu, sigma, normalise_rows=True, divide=True, hard=False):
+    a = -_sq_dists(X, mu) / (2 * sigma ** 2)
+    if hard:
+        r = np.eye(len(mu))[a.argmax(axis=1)]
+    else:
+        with np.errstate(all="ignore"):
+            if normalise_rows:
+                r = np.exp(a - a.max(axis=1, keepdims=True))
+                r = r / r.sum(axis=1, keepdims=True)
+            else:
+                r = np.exp(a - a.max(axis=0, keepdims=True))
+                r = r / r.sum(axis=0)
+    nk = r.sum(axis=0)
+    with np.errstate(all="ignore"):
+        return r.T @ X / nk[:, None] if divide else r.T @ X
 
 
 def _diagnose_soft(case, got):
-    X, C, sigma = case.args
+    X, C, sigma, n_iter = case.args
     got = as_float_array(got)
     if got is None or got.shape != case.expected.shape:
         return None
     if np.any(np.isnan(got)):
         return None  # the case hint (log space) says it
-    sums = got.sum(axis=1)
-    if not np.allclose(sums, 1.0):
-        return f"each row must sum to 1 (responsibilities); yours sum to {sums[:3].round(4)}..."
-    d = _sq_dists(X, C)
-    for wrong, message in (
-            (d / (2 * sigma), "you divided by 2σ; the exponent is -‖x - μ‖² / (2σ²)."),
-            (d / sigma ** 2, "the factor 2 is missing: the exponent is -‖x - μ‖² / (2σ²)."),
-            (np.sqrt(d) / (2 * sigma ** 2),
-             "you used the distance ‖x - μ‖; the exponent needs its square ‖x - μ‖².")):
-        a = np.exp(-wrong + wrong.min(axis=1, keepdims=True))
-        if np.allclose(got, a / a.sum(axis=1, keepdims=True)):
+    if n_iter > 1 and np.allclose(got, _soft_step(X, C, sigma)):
+        return f"that is one iteration; the case asks for n_iter = {n_iter}."
+    first = {}
+    for key, kwargs, message in (
+            ("cols", {"normalise_rows": False},
+             "you normalised the columns of γ (over points); each ROW (each point's "
+             "responsibilities over the K components) must sum to 1."),
+            ("sums", {"divide": False}, "these are weighted sums: divide by the soft counts "
+                                        "N_k = Σ_n γ_nk."),
+            ("hard", {"hard": True}, "these are Lloyd's centers (hard assignments); for this σ "
+                                     "the responsibilities are soft.")):
+        first[key] = _soft_step(X, C, sigma, **kwargs)
+        if n_iter == 1 and np.allclose(got, first[key], rtol=1e-7) and \
+                not np.allclose(first[key], case.expected, rtol=1e-7):
             return message
-    if np.allclose(got, np.eye(C.shape[0])[d.argmin(axis=1)]) and sigma > 0.1:
-        return "these are hard 0/1 assignments; for this σ the responsibilities are soft."
     return None
 
 
@@ -259,8 +285,8 @@ def check_dsquared_probabilities(dsquared_probabilities):
     """
     return check(dsquared_probabilities, _dsquared_cases(), name="dsquared_probabilities",
                  rtol=1e-9, atol=1e-12, diagnose=_diagnose_dsquared,
-                 hint="D(x_n)² = min over chosen centers c of ‖x_n - c‖²; divide by the sum "
-                      "over all points so the probabilities add up to 1.")
+                 hint="D(x_n) is the distance from x_n to its nearest chosen center; the "
+                      "probabilities are proportional to D(x_n)².")
 
 
 def _diagnose_dsquared(case, got):
@@ -280,4 +306,115 @@ def _diagnose_dsquared(case, got):
     tot = d.sum(axis=1)
     if np.allclose(got, tot / tot.sum()):
         return "use the distance to the nearest chosen center (min over centers), not the sum."
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+# Why Lloyd's algorithm terminates (derivation exercise)
+# ---------------------------------------------------------------------------------------
+def _ref_objective(X, labels, centers):
+    return float(((np.asarray(X) - np.asarray(centers)[np.asarray(labels)]) ** 2).sum())
+
+
+def _objective_cases():
+    X = np.array([[0.0, 0.0], [1.0, 0.0], [4.0, 4.0], [5.0, 3.0]])
+    C = np.array([[0.5, 0.0], [4.5, 3.5]])
+    cases = [Case((X, np.array([0, 0, 1, 1]), C), label="4 points, each with its nearest center"),
+             Case((X, np.array([1, 0, 1, 0]), C),
+                  label="4 points with labels that are NOT the nearest centers")]
+    for seed, (N, D, K) in enumerate([(15, 2, 3), (9, 3, 4)]):
+        rng = np.random.default_rng(20 + seed)
+        cases.append(Case((rng.normal(size=(N, D)) * 2, rng.integers(0, K, size=N),
+                           rng.normal(size=(K, D))),
+                          label=f"{N} random points in D = {D}, K = {K}, random labels"))
+    return [Case(c.args, _ref_objective(*c.args), label=c.label) for c in cases]
+
+
+def _lloyd_certificate(kmeans_objective):
+    """Run Lloyd's algorithm and evaluate the student's J after every half-step.
+
+    Returns None if J never increases and a change of labels always lowers J strictly, else
+    a message naming the step that broke it.
+    """
+    for seed in range(3):
+        rng = np.random.default_rng(40 + seed)
+        X = np.concatenate([rng.normal(size=(10, 2)) + shift for shift in ((0, 0), (4, 1), (1, 5))])
+        centers = X[rng.choice(len(X), size=3, replace=False)]
+        labels = hard_e_step(X, centers)
+        J = float(kmeans_objective(X, labels, centers))
+        for it in range(1, 3 ** len(X)):
+            centers = hard_m_step(X, labels, centers)
+            J_update = float(kmeans_objective(X, labels, centers))
+            new_labels = hard_e_step(X, centers)
+            J_assign = float(kmeans_objective(X, new_labels, centers))
+            if J_update > J + 1e-9 * max(1.0, J) or J_assign > J_update + 1e-9 * max(1.0, J):
+                return (f"on Lloyd run {seed}, iteration {it}, your J went up "
+                        f"({J:.6g} -> {J_update:.6g} -> {J_assign:.6g}).")
+            if np.array_equal(new_labels, labels):
+                break
+            labels, J = new_labels, J_assign
+    return None
+
+
+def check_kmeans_objective(kmeans_objective):
+    """Check ``kmeans_objective(X, labels, centers) -> float``, the k-means objective J.
+
+    Introduced in the chapter *Hard assignments: k-means* (derivation exercise: why Lloyd's
+    algorithm terminates). J = Σ_n ‖x_n − μ_{labels[n]}‖² for *any* labels, not only the
+    nearest ones. When the values are right, the checker runs Lloyd's algorithm
+    (:func:`lecture_code.mixture.hard_e_step`, :func:`~lecture_code.mixture.hard_m_step`) and
+    checks with your J that neither half-step increases it.
+
+    A wrong attempt and the feedback it gets (the first lines):
+
+    >>> def kmeans_objective(X, labels, centers):
+    ...     d = ((X[:, None, :] - centers[None]) ** 2).sum(axis=2)
+    ...     return d.min(axis=1).sum()
+    >>> print(check_kmeans_objective(kmeans_objective))  # doctest: +ELLIPSIS
+    [FAIL] kmeans_objective: ...
+        Hint: you measured each point to its nearest center, ignoring the labels...
+    """
+    cases = _objective_cases()
+    cases.append(Case((), None, label="Lloyd's algorithm evaluated with your J"))
+
+    def run(*args):
+        if not args:
+            return _lloyd_certificate(kmeans_objective)
+        return kmeans_objective(*args)
+
+    def compare(case, got):
+        if not case.args:
+            return got   # the certificate: None, or what went wrong
+        from lecture_code.exercises.core import compare_values
+        return compare_values(got, case.expected, rtol=1e-10, atol=1e-12)
+
+    return check(run, cases, name="kmeans_objective", compare=compare,
+                 diagnose=_diagnose_objective,
+                 hint="J adds, over all points, the squared distance from x_n to the center "
+                      "of its own cluster, centers[labels[n]]: index the centers with the "
+                      "labels, subtract, square, sum.")
+
+
+def _diagnose_objective(case, got):
+    if not case.args:
+        return None
+    X, labels, centers = case.args
+    try:
+        got = float(got)
+    except (TypeError, ValueError):
+        return None
+    d = _sq_dists(X, centers)
+    own = d[np.arange(len(X)), labels]
+    for wrong, message in (
+            (d.min(axis=1).sum(), "you measured each point to its nearest center, ignoring "
+                                  "the labels. The termination argument needs J(labels, "
+                                  "centers) for any labels: the assignment step is what "
+                                  "makes them the nearest."),
+            (np.sqrt(own).sum(), "you summed distances ‖x_n − μ‖; J sums their squares "
+                                 "(the mean minimises squared distances, not distances)."),
+            (own.mean(), "you averaged over the points; J is the sum."),
+            (d.sum(), "you summed the distances to every center; each point counts only with "
+                      "its own center.")):
+        if np.isclose(got, wrong, rtol=1e-10) and not np.isclose(wrong, case.expected):
+            return message
     return None

@@ -1,7 +1,7 @@
 """Checkers for the exercises of the first three clustering chapters.
 
 Introduced in the chapters *Multivariate Gaussians* (``check_gaussian_logpdf``,
-``check_sample_gaussian``, ``check_covariance_from_axes``), *Mixtures and the generative
+``check_sample_from_precision``, ``check_covariance_from_axes``), *Mixtures and the generative
 story* (``check_sample_mixture``, ``check_supervised_mle``, ``check_responsibilities``) and
 *The marginal likelihood* (``check_logsumexp``, ``check_mixture_loglik``,
 ``check_fit_two_means``).
@@ -28,14 +28,14 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import logsumexp as _logsumexp
 
-from lecture_code.exercises.core import Case, check
+from lecture_code.exercises.core import Case, as_float_array, check
 from lecture_code.mixture import (
     e_step, log_density, log_gaussian_prob, m_step, precision_cholesky)
 from lecture_code.mixture.gradient import marginal_log_likelihood
 
 __all__ = [
     "check_gaussian_logpdf",
-    "check_sample_gaussian",
+    "check_sample_from_precision",
     "check_covariance_from_axes",
     "check_sample_mixture",
     "check_supervised_mle",
@@ -123,8 +123,8 @@ def _gaussian_cases():
     mean, cov = np.zeros(D), 0.01 * np.eye(D)
     cases.append(Case((X, mean, cov), _ref_logpdf(X, mean, cov),
                       label="D = 400 with cov = 0.01 I (det(cov) = 1e-800 underflows to 0)",
-                      hint="det(cov) underflows to 0 here, so log(det(cov)) is -inf. Use "
-                           "log det(cov) = 2 * sum(log(diag(L))) from the Cholesky factor L."))
+                      hint="det(cov) underflows to 0 here, so log(det(cov)) is -inf: take the "
+                           "log-determinant from the Cholesky factor instead of det."))
     return cases
 
 
@@ -143,8 +143,8 @@ def check_gaussian_logpdf(gaussian_logpdf):
     """
     return check(gaussian_logpdf, _gaussian_cases(), name="gaussian_logpdf",
                  rtol=1e-7, atol=1e-8, diagnose=_diagnose_logpdf,
-                 hint="log N(x | mean, cov) = -D/2 log(2π) - Σ log L_ii - ½‖z‖² with "
-                      "L = cholesky(cov) and L z = x - mean.")
+                 hint="factor cov = L Lᵀ; then the quadratic form is ‖z‖² with L z = x − mean (a "
+                      "triangular solve), and log det(cov) comes from the diagonal of L.")
 
 
 def _diagnose_logpdf(case, got):
@@ -154,6 +154,16 @@ def _diagnose_logpdf(case, got):
     if got.shape != expected.shape:
         return None
     D = X.shape[1]
+    if not np.all(np.isfinite(got)):
+        sign, logdet = np.linalg.slogdet(cov)
+        det = np.linalg.det(cov)
+        if sign > 0 and np.isfinite(logdet) and (det == 0 or not np.isfinite(det)):
+            return (f"det(cov) is {det} here: it {'underflows' if det == 0 else 'overflows'} "
+                    "in floating point although log det(cov) is a finite "
+                    f"{logdet:.4g}. Never form det(cov): take log det from the Cholesky "
+                    "factor (2·Σ log L_ii) or from np.linalg.slogdet.")
+        return ("some values are inf or NaN: look for a quantity that overflows or "
+                "underflows before you take its log (a determinant, an exp).")
     diff = got - expected
     if np.allclose(diff, diff[0]) and abs(diff[0]) > 1e-6:
         if np.isclose(diff[0], 0.5 * D * np.log(2 * np.pi)):
@@ -168,44 +178,90 @@ def _diagnose_logpdf(case, got):
     return None
 
 
-def check_sample_gaussian(sample_gaussian):
-    """Check ``sample_gaussian(mean, cov, z) -> (N, D)`` = ``mean + z Lᵀ`` row by row.
-
-    Introduced in the chapter *Multivariate Gaussians*.
-
-    A wrong attempt and the feedback it gets (the first lines):
-
-    >>> def sample_gaussian(mean, cov, z):
-    ...     return mean + z
-    >>> print(check_sample_gaussian(sample_gaussian))  # doctest: +ELLIPSIS
-    [FAIL] sample_gaussian: 3 of 3 cases fail.
-      - 4 standard normal draws in D = 1: returned [[-1.885144]...
-    """
+def _precision_cases():
     cases = []
     for seed, D in enumerate([1, 2, 3]):
         rng = np.random.default_rng(10 + seed)
-        mean, cov = rng.normal(size=D), _spd(rng, D)
-        z = rng.normal(size=(4, D))
-        cases.append(Case((mean, cov, z), mean + z @ np.linalg.cholesky(cov).T,
-                          label=f"4 standard normal draws in D = {D}"))
-    return check(sample_gaussian, cases, name="sample_gaussian", rtol=1e-9, atol=1e-9,
-                 diagnose=_diagnose_sample,
-                 hint="with one draw per row, x = mean + z @ L.T where L = cholesky(cov).")
+        mean, precision = rng.normal(size=D), _spd(rng, D)
+        z = rng.normal(size=(6, D))
+        cases.append(Case((mean, precision, z), label=f"6 standard normal draws in D = {D}"))
+    return cases
 
 
-def _diagnose_sample(case, got):
-    mean, cov, z = case.args
-    got = np.asarray(got, dtype=float)
+def _fit_transform(mean, z, got):
+    """The matrix A with got ≈ mean + z Aᵀ (least squares), and the relative residual."""
+    At, *_ = np.linalg.lstsq(z, got - mean, rcond=None)
+    residual = np.linalg.norm(z @ At - (got - mean)) / max(1.0, np.linalg.norm(got - mean))
+    return At.T, residual
+
+
+def _compare_precision_sample(case, got):
+    mean, precision, z = case.args
+    got = as_float_array(got)
+    if got is None:
+        return "the result should be an (N, D) array of samples."
     if got.shape != z.shape:
+        return f"the result has shape {got.shape}, expected {z.shape} (one sample per row of z)."
+    if not np.all(np.isfinite(got)):
+        return "the result contains NaN or inf."
+    A, residual = _fit_transform(mean, z, got)
+    if residual > 1e-8:
+        return ("the samples are not mean + (a fixed matrix) applied to each row of z: the "
+                "transformation must be linear in z, the same for every row.")
+    target = np.linalg.inv(precision)
+    if not np.allclose(A @ A.T, target, rtol=1e-8, atol=1e-10):
+        return (f"your samples have covariance A Aᵀ = {np.array2string(A @ A.T, precision=4)}, "
+                f"expected precision⁻¹ = {np.array2string(target, precision=4)}.")
+    return None
+
+
+def check_sample_from_precision(sample_from_precision):
+    """Check ``sample_from_precision(mean, precision, z) -> (N, D)``: draws of N(mean, Λ⁻¹)
+    from standard normal rows ``z``, given the precision Λ (not the covariance).
+
+    Introduced in the chapter *Multivariate Gaussians*. Any answer ``mean + z Aᵀ`` with
+    ``A Aᵀ = Λ⁻¹`` is right (the factor is not unique); the checker recovers ``A`` from the
+    samples and recognises the usual slips: the precision's own Cholesky factor (which gives
+    covariance Λ), the wrong transpose of its inverse, a missing mean.
+
+    A wrong attempt and the feedback it gets (the first lines):
+
+    >>> def sample_from_precision(mean, precision, z):
+    ...     return mean + z @ np.linalg.cholesky(precision).T
+    >>> print(check_sample_from_precision(sample_from_precision))  # doctest: +ELLIPSIS
+    [FAIL] sample_from_precision: ...
+        Hint: you used the precision like a covariance...
+    """
+    return check(sample_from_precision, _precision_cases(), name="sample_from_precision",
+                 compare=_compare_precision_sample, diagnose=_diagnose_precision_sample,
+                 hint="with Λ = L Lᵀ (Cholesky of the PRECISION), x = μ + L⁻ᵀ z has "
+                      "covariance L⁻ᵀ L⁻¹ = (L Lᵀ)⁻¹ = Λ⁻¹. Apply L⁻ᵀ by a triangular solve "
+                      "(scipy.linalg.solve_triangular with lower=True, trans='T'), "
+                      "one column per draw.")
+
+
+def _diagnose_precision_sample(case, got):
+    mean, precision, z = case.args
+    got = as_float_array(got)
+    if got is None or got.shape != z.shape:
         return None
-    L = np.linalg.cholesky(cov)
-    if np.allclose(got, mean + z @ L):
-        return ("you computed mean + z @ L: with draws in rows you need z @ L.T (each row is "
-                "(L z_n)ᵀ = z_nᵀ Lᵀ).")
-    if np.allclose(got, z @ L.T):
-        return "the mean is missing: add mean to every row."
-    if np.allclose(got, mean + z @ cov):
-        return "you multiplied by cov itself; multiply by its Cholesky factor (a 'square root')."
+    L = np.linalg.cholesky(precision)
+    A, residual = _fit_transform(mean, z, got)
+    if residual > 1e-8:
+        A0, residual0 = _fit_transform(np.zeros_like(mean), z, got)
+        if residual0 <= 1e-8:
+            return "the mean is missing: add mean to every row."
+        return None
+    if np.allclose(A @ A.T, precision):
+        return ("you used the precision like a covariance: its Cholesky factor L gives "
+                "covariance L Lᵀ = Λ, but the samples need covariance Λ⁻¹.")
+    Linv = np.linalg.inv(L)
+    if np.allclose(A, Linv):
+        return ("you applied L⁻¹; the covariance is then L⁻¹L⁻ᵀ = (LᵀL)⁻¹, which is not "
+                "(L Lᵀ)⁻¹ = Λ⁻¹. Apply the transpose L⁻ᵀ instead.")
+    if np.allclose(A, precision) or np.allclose(A, np.linalg.inv(precision)):
+        return ("you multiplied by a covariance or precision matrix itself; the samples "
+                "need a FACTOR A with A Aᵀ = Λ⁻¹.")
     return None
 
 
@@ -231,8 +287,9 @@ def check_covariance_from_axes(covariance_from_axes):
                           label=f"angle = {angle}°, stds = {stds}"))
     return check(covariance_from_axes, cases, name="covariance_from_axes", rtol=1e-9,
                  atol=1e-9, diagnose=_diagnose_axes,
-                 hint="Σ = V diag(stds²) Vᵀ, V = [[cos t, -sin t], [sin t, cos t]], "
-                      "t = np.radians(angle).")
+                 hint="the axes are the eigenvectors of Σ and the standard deviations the square "
+                      "roots of its eigenvalues: build Σ from a rotation by the angle (in radians)"
+                      " and a diagonal matrix.")
 
 
 def _diagnose_axes(case, got):
@@ -285,8 +342,8 @@ def check_sample_mixture(sample_mixture, n: int = 20_000):
     case = Case((weights, means, covs, n, 0), None,
                 label=f"{n} draws from a 3-component mixture in 2-D (seed 0)")
     return check(run, [case], name="sample_mixture", compare=_compare_sample_mixture,
-                 hint="first y = rng.choice(K, size=n, p=weights), then each X[i] from "
-                      "component y[i] (e.g. rng.multivariate_normal(means[k], covs[k], size=...)).")
+                 hint="sample in two stages, as the generative model does: first each point's "
+                      "component from the weights, then the point from that component's Gaussian.")
 
 
 def _compare_sample_mixture(case, got):
@@ -343,8 +400,9 @@ def check_supervised_mle(supervised_mle):
                           label=f"N = {N}, D = {D}, K = {K}"))
     return check(supervised_mle, cases, name="supervised_mle", rtol=1e-9, atol=1e-10,
                  diagnose=_diagnose_mle,
-                 hint="weights N_k/N; means the average of each label's points; covariances "
-                      "(1/N_k) Σ (x - μ_k)(x - μ_k)ᵀ over that label's points.")
+                 hint="maximise the log-likelihood of each labelled group separately: each weight "
+                      "is a fraction of the points, each mean and covariance those of the group "
+                      "(dividing by the group's size).")
 
 
 def _diagnose_mle(case, got):
@@ -391,8 +449,8 @@ def check_responsibilities(responsibilities):
                           if far else None))
     return check(responsibilities, cases, name="responsibilities", rtol=1e-6, atol=1e-9,
                  diagnose=_diagnose_resp,
-                 hint="γ_nk = π_k N(x_n | μ_k, Σ_k) / Σ_j π_j N(x_n | μ_j, Σ_j); work with "
-                      "logs and subtract logsumexp over k.")
+                 hint="apply Bayes' rule to each point; compute the joint log-densities of all (n,"
+                      " k) and normalise each row in log space.")
 
 
 def _diagnose_resp(case, got):
@@ -441,7 +499,8 @@ def check_logsumexp(logsumexp):
     cases = [Case((a,), float(_logsumexp(a)), label=label, hint=hint)
              for a, label, hint in inputs]
     return check(logsumexp, cases, name="logsumexp", rtol=1e-12, atol=1e-12,
-                 hint="m = a.max(); return m + log(sum(exp(a - m))).")
+                 hint="factor out the largest term: log Σ exp(a_i) = m + log Σ exp(a_i − m) holds "
+                      "for any m, and with m = max a_i no term overflows.")
 
 
 def check_mixture_loglik(mixture_loglik):
@@ -468,7 +527,9 @@ def check_mixture_loglik(mixture_loglik):
                                "components instead of log(sum(exp(...)))." if far else None))
     return check(mixture_loglik, cases, name="mixture_loglik", rtol=1e-8, atol=1e-8,
                  diagnose=_diagnose_loglik,
-                 hint="Σ_n logsumexp_k (log π_k + log N(x_n | μ_k, Σ_k)).")
+                 hint="the log-likelihood is a sum over points of the log of a sum over "
+                      "components; compute the inner log-sum with logsumexp of the joint "
+                      "log-densities.")
 
 
 def _diagnose_loglik(case, got):
@@ -509,8 +570,8 @@ def check_fit_two_means(fit_two_means):
                                  ((0.5, 0.0), 1.0, 20)]]
     return check(fit_two_means, cases, name="fit_two_means", rtol=1e-6, atol=1e-8,
                  diagnose=_diagnose_two_means,
-                 hint="mu = mu + step * grad(mean_loglik)(mu), n_steps times; mean_loglik "
-                      "averages log(½ N(x|μ₁,1) + ½ N(x|μ₂,1)) over the points.")
+                 hint="take n_steps of gradient ascent on the mean log-likelihood of the two "
+                      "means, with its gradient from the package's grad.")
 
 
 def _diagnose_two_means(case, got):

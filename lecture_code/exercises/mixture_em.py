@@ -2,8 +2,9 @@
 
 Introduced in the chapter *The EM algorithm*: ``check_e_step`` (responsibilities and the
 log-likelihood, in log space), ``check_m_step`` (weights, means and covariances from
-responsibilities), ``check_means_only_step`` (one iteration of the lecture's 1-D means-only
-EM) and ``check_run_em`` (the EM loop, whose log-likelihood never decreases).
+responsibilities), ``check_covariance_update`` (the derived M-step for one covariance),
+``check_means_only_step`` (one iteration of the lecture's 1-D means-only EM) and
+``check_run_em`` (the EM loop, whose log-likelihood never decreases).
 
 Each checker compares the student's function with the reference steps of
 :mod:`lecture_code.mixture` (``e_step``, ``m_step``, ``means_only_em``) and says *which*
@@ -28,7 +29,8 @@ from lecture_code.exercises.core import Case, as_float_array, check, compare_val
 from lecture_code.exercises.mixture_basics import _ref_e_step
 from lecture_code.mixture import m_step, means_only_em
 
-__all__ = ["check_e_step", "check_m_step", "check_means_only_step", "check_run_em"]
+__all__ = ["check_e_step", "check_m_step", "check_covariance_update", "check_means_only_step",
+           "check_run_em"]
 
 
 # ---------------------------------------------------------------------------------------
@@ -115,9 +117,9 @@ def check_e_step(e_step_fn):
       - N = 6, D = 2, K = 2: resp: returned [[0.5 0.5]...
     """
     return check(e_step_fn, _e_step_cases(), name="e_step", compare=_compare_e_step,
-                 hint="log_joint[n, k] = log π_k + log N(x_n | μ_k, Σ_k); "
-                      "norm = logsumexp(log_joint, axis=1); resp = exp(log_joint - norm[:, None]); "
-                      "loglik = norm.sum().")
+                 hint="compute the joint log-densities log π_k + log N(x_n | μ_k, Σ_k) for all (n,"
+                      " k), normalise each row in log space; the log-likelihood is the sum of the "
+                      "row normalisers.")
 
 
 def _compare_e_step(case, got):
@@ -199,8 +201,9 @@ def check_m_step(m_step_fn):
       - N = 8, D = 2, K = 2, soft responsibilities: weights: returned [0.5 0.5], expected [0.399148 0.600852] (largest difference 0.101 at index (0,)). π_k = N_k / N with N_k = Σ_n γ_nk (the column sums of resp)....
     """
     return check(m_step_fn, _m_step_cases(), name="m_step", compare=_compare_m_step,
-                 hint="nk = resp.sum(axis=0); weights = nk / N; means = resp.T @ X / nk[:, None]; "
-                      "covs[k] = (resp[:, k] * (X - means[k]).T) @ (X - means[k]) / nk[k].")
+                 hint="start from the soft counts N_k (column sums of resp); the weights, means "
+                      "and covariances are the supervised estimates with every point counted with "
+                      "weight γ_nk.")
 
 
 def _compare_m_step(case, got):
@@ -255,8 +258,8 @@ def _compare_m_step(case, got):
     asym = np.abs(cov - cov.transpose(0, 2, 1)).max()
     if asym > 1e-8 * max(1.0, np.abs(cov).max()):
         return (f"the covariances are not symmetric (largest |Σ - Σᵀ| = {asym:.3g}): use the "
-                "outer products (x_n - μ_k)(x_n - μ_k)ᵀ, i.e. (γ_k * diff.T) @ diff with "
-                "diff = X - μ_k, and the *new* mean μ_k for both factors.")
+                "outer products (x_n - μ_k)(x_n - μ_k)ᵀ, with the same vector, centred on the "
+                "*new* mean μ_k, on both sides.")
     message = compare_values(cov, ref_c, rtol=1e-7, atol=1e-10, what="covs")
     if message:
         return message + _diagnose_covs(X, resp, ref_m, cov, ref_c, nk)
@@ -321,8 +324,9 @@ def check_means_only_step(means_only_step):
                           label=label, hint=hint))
     return check(means_only_step, cases, name="means_only_step", rtol=1e-8, atol=1e-10,
                  diagnose=_diagnose_means_only,
-                 hint="γ_n1 = N(x_n|μ₁,σ²) / (N(x_n|μ₁,σ²) + N(x_n|μ₂,σ²)), γ_n2 = 1 - γ_n1; "
-                      "then μ_k = Σ_n γ_nk x_n / Σ_n γ_nk.")
+                 hint="the responsibilities are a two-component Bayes rule with equal weights (a "
+                      "logistic function of the difference of the two exponents); each new mean is"
+                      " the responsibility-weighted average of the data.")
 
 
 def _diagnose_means_only(case, got):
@@ -375,8 +379,8 @@ def check_run_em(run_em):
         cases.append(Case((X, w0, m0, c0, n_iter), _ref_run_em(X, w0, m0, c0, n_iter),
                           label=f"N = {len(X)}, K = {K}, {n_iter} iteration(s)"))
     return check(run_em, cases, name="run_em", compare=_compare_run_em,
-                 hint="for each iteration: resp, ll = e_step(X, weights, means, covs); "
-                      "append ll; weights, means, covs = m_step(X, resp).")
+                 hint="alternate your E-step and M-step n_iter times, recording the log-likelihood"
+                      " that each E-step computes before its M-step.")
 
 
 def _compare_run_em(case, got):
@@ -402,4 +406,90 @@ def _compare_run_em(case, got):
         message = compare_values(as_float_array(g), e, rtol=1e-6, atol=1e-8, what=name)
         if message:
             return message
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+# Deriving the covariance update
+# ---------------------------------------------------------------------------------------
+def _covariance_cases():
+    cases = []
+    for seed, (N, D) in enumerate([(8, 1), (12, 2), (10, 3)]):
+        rng = np.random.default_rng(100 + seed)
+        X = rng.normal(scale=2.0, size=(N, D)) + rng.normal(size=D)
+        r = rng.uniform(0.05, 0.95, size=N)
+        old_mean = rng.normal(size=D)
+        cases.append(Case((X, r, old_mean), label=f"{N} points in D = {D}, soft r_n"))
+    X = np.array([[0.0, 0.0], [2.0, 0.0], [0.0, 4.0], [10.0, 10.0]])
+    cases.append(Case((X, np.array([1.0, 1.0, 1.0, 0.0]), np.array([5.0, 5.0])),
+                      label="r = (1, 1, 1, 0): the last point does not belong"))
+    out = []
+    for c in cases:
+        X, r, _ = c.args
+        # the library's M-step, one component: responsibilities r, column 0
+        cov = m_step(X, r[:, None], 0.0, "full")[2][0]
+        out.append(Case(c.args, cov, label=c.label))
+    return out
+
+
+def check_covariance_update(covariance_update):
+    """Check ``covariance_update(X, r, old_mean) -> (D, D)``, the derived M-step for Σ_k.
+
+    Introduced in the chapter *The EM algorithm* (derivation exercise). ``r`` holds one
+    component's responsibilities r_nk (shape ``(N,)``), ``old_mean`` its mean before this
+    M-step. The answer is compared with the covariance of the library's M-step
+    (:func:`lecture_code.mixture.m_step`, no regularisation); the checker also recognises
+    the usual slips of the derivation: dividing by N instead of N_k, not centring, centring on
+    the old mean instead of the new one.
+
+    A wrong attempt and the feedback it gets (the first lines):
+
+    >>> def covariance_update(X, r, old_mean):
+    ...     diff = X - old_mean
+    ...     return (r * diff.T) @ diff / r.sum()
+    >>> print(check_covariance_update(covariance_update))  # doctest: +ELLIPSIS
+    [FAIL] covariance_update: 4 of 4 cases fail.
+    ...
+        Hint: centred on old_mean: ...
+    """
+    return check(covariance_update, _covariance_cases(), name="covariance_update",
+                 rtol=1e-9, atol=1e-12, diagnose=_diagnose_covariance_update,
+                 hint="write Q(Σ) = Σ_n r_n [-½ log det Σ - ½ (x_n - μ)ᵀ Σ⁻¹ (x_n - μ)], "
+                      "differentiate with respect to Σ⁻¹ (∂ log det A / ∂A = A⁻ᵀ, "
+                      "∂ aᵀAa / ∂A = a aᵀ) and set the derivative to zero; μ is the "
+                      "maximiser of Q in μ, found first.")
+
+
+def _diagnose_covariance_update(case, got):
+    X, r, old_mean = case.args
+    got = as_float_array(got)
+    D = X.shape[1]
+    if got is None or got.shape != (D, D):
+        return (f"Σ_k is a (D, D) = ({D}, {D}) matrix: a sum over n of r_n times an outer "
+                "product.")
+    nk = r.sum()
+    new_mean = r @ X / nk
+
+    def weighted(center, divisor):
+        diff = X - center
+        return (r * diff.T) @ diff / divisor
+
+    slips = [
+        (weighted(new_mean, len(X)), "divided by N: the derivative of Σ_n r_n log det Σ "
+                                     "brings N_k = Σ_n r_n, not N."),
+        (weighted(np.zeros(D), nk), "not centred: Σ_k is a sum of r_n (x_n - μ_k)(x_n - μ_k)ᵀ, "
+                                    "not of r_n x_n x_nᵀ."),
+        (weighted(old_mean, nk), "centred on old_mean: maximise over μ_k first; the "
+                                 "covariance update uses the new mean Σ_n r_n x_n / N_k."),
+        (weighted(new_mean, nk - 1), "divided by N_k − 1: the maximum-likelihood estimate "
+                                     "divides by N_k (no Bessel correction)."),
+        (weighted(new_mean, nk) * nk, "not divided by N_k."),
+        (np.cov(X.T, aweights=None).reshape(D, D) if len(X) > 1 else None,
+         "the unweighted covariance of all points: weight each term by r_n."),
+    ]
+    for ref, message in slips:
+        if ref is not None and np.allclose(got, ref, rtol=1e-9, atol=1e-12):
+            return message
+    if not np.allclose(got, got.T):
+        return "Σ_k must be symmetric: each term r_n (x_n - μ)(x_n - μ)ᵀ is."
     return None

@@ -189,8 +189,8 @@ def check_bic_by_hand(bic_by_hand):
     cases = [Case((gm, X), gm.bic(X), label=label) for gm, X, label in _bic_models()]
     return check(bic_by_hand, cases, name="bic_by_hand", rtol=1e-9, atol=1e-6,
                  diagnose=_diagnose_bic,
-                 hint="BIC = −2·N·model.score(X) + p·log N, with N = len(X) and p the number of "
-                      "free parameters for the model's covariance type.")
+                 hint="model.score is the MEAN log-likelihood per point; the BIC needs the total "
+                      "log-likelihood, times −2, plus a penalty of log N per free parameter.")
 
 
 # ---------------------------------------------------------------------------------------
@@ -294,6 +294,5 @@ def check_select_k(select_k):
                           label=_select_label(K, label)))
     return check(select_k, cases, name="select_k", compare=_compare_select,
                  diagnose=_diagnose_select,
-                 hint="fit one mixture per K, compute model.bic(X) for each, and return the K "
-                      "with the smallest BIC: the lowest BIC balances fit against the number "
-                      "of parameters.")
+                 hint="fit one mixture for each K in the range, compare an information criterion "
+                      "that penalises parameters, and keep the best K.")
