@@ -59,6 +59,20 @@ class ArrayMethods:
                             "not iterable")
         return (self[i] for i in range(self.shape[0]))
 
+    # ``//`` and ``%`` go through numpy, whose rules refuse them (not differentiable) with a
+    # clear TypeError
+    def __floordiv__(self, other):
+        return np.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return np.floor_divide(other, self)
+
+    def __mod__(self, other):
+        return np.remainder(self, other)
+
+    def __rmod__(self, other):
+        return np.remainder(other, self)
+
     def sum(self, axis=None, keepdims=False):
         """``np.sum``."""
         return np.sum(self, axis=axis, keepdims=keepdims)

@@ -509,18 +509,6 @@ class Variable(ArrayMethods):
     def __abs__(self):
         return apply_rule(RULES["absolute"], (self,))
 
-    def __floordiv__(self, other):                 # not differentiable: a clear TypeError
-        return np.floor_divide(self, other)
-
-    def __rfloordiv__(self, other):
-        return np.floor_divide(other, self)
-
-    def __mod__(self, other):
-        return np.remainder(self, other)
-
-    def __rmod__(self, other):
-        return np.remainder(other, self)
-
     def __matmul__(self, other):
         return np.matmul(self, other)
 

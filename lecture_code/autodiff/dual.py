@@ -348,18 +348,6 @@ class Dual(ArrayMethods):
     def __rmatmul__(self, other):
         return _bilinear(np.matmul, other, self) if _ok(other) else NotImplemented
 
-    def __floordiv__(self, other):                 # not differentiable: a clear TypeError
-        return np.floor_divide(self, other)
-
-    def __rfloordiv__(self, other):
-        return np.floor_divide(other, self)
-
-    def __mod__(self, other):
-        return np.remainder(self, other)
-
-    def __rmod__(self, other):
-        return np.remainder(other, self)
-
     def __neg__(self):
         return _unary(_NEG, self)
 
