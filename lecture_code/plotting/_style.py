@@ -17,7 +17,7 @@ to matplotlib once (:func:`apply_style`):
   common forms of colour blindness, is matplotlib's default colour cycle; :data:`COLORS`
   names its colours for the helpers.
 
-The test ``tests/test_plotting_policy.py`` renders the figure of every plotting helper's
+The test ``tests/plotting/test_plotting_policy.py`` renders the figure of every plotting helper's
 example and checks the width and the smallest text as displayed.
 
 >>> figure_size(2)[0] == COLUMN_WIDTH

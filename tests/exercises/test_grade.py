@@ -22,7 +22,7 @@ import pytest
 from lecture_code.exercises import grade
 from tools import make_student
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CHAPTER = "02_dual_numbers"        # a short chapter with three exercises
 
 

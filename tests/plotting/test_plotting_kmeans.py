@@ -14,13 +14,6 @@ from lecture_code.mixture import GaussianMixture, KMeans, em_to_kmeans  # noqa: 
 from lecture_code.plotting import kmeans as pk  # noqa: E402
 
 
-@pytest.fixture
-def ax():
-    fig, ax = plt.subplots()
-    yield ax
-    plt.close(fig)
-
-
 @pytest.fixture(scope="module")
 def blobs():
     means = np.array([[0.0, 0.0], [6.0, 0.0], [0.0, 6.0]])

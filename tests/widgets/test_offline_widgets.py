@@ -15,7 +15,7 @@ import ipywidgets._version as ipyw
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 VENDOR = ROOT / "book" / "_static" / "ipywidgets"
 README = (VENDOR / "README.txt").read_text(encoding="utf-8")
 

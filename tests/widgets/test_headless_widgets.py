@@ -18,7 +18,7 @@ import pytest
 from nbclient import NotebookClient
 from nbclient import output_widget
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _execute(nb, monkeypatch, timeout):

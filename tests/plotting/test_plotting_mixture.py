@@ -14,13 +14,6 @@ from hypothesis import strategies as st  # noqa: E402
 from lecture_code.plotting import mixture as pm  # noqa: E402
 
 
-@pytest.fixture
-def ax():
-    fig, ax = plt.subplots()
-    yield ax
-    plt.close(fig)
-
-
 @settings(deadline=None, max_examples=30)
 @given(angle=st.floats(-89, 89), a=st.floats(0.2, 5), b=st.floats(0.2, 5),
        n=st.sampled_from([1.0, 2.0, 3.0]))

@@ -22,13 +22,6 @@ def run():
     return X, gm
 
 
-@pytest.fixture
-def ax():
-    fig, ax = plt.subplots()
-    yield ax
-    plt.close(fig)
-
-
 def test_state_responsibilities_match_predict_proba(run):
     X, gm = run
     resp = pe.state_responsibilities(X, gm.history_[-1])

@@ -10,13 +10,6 @@ import pytest  # noqa: E402
 from lecture_code.plotting import autodiff as pa  # noqa: E402
 
 
-@pytest.fixture
-def ax():
-    fig, ax = plt.subplots()
-    yield ax
-    plt.close(fig)
-
-
 def test_difference_errors_draws_one_line_per_kind_and_masks_zeros(ax):
     hs = np.logspace(-12, -1, 12)
     errs = {"forward": 3 * hs, "central": np.where(hs > 1e-6, hs**2, 0.0)}

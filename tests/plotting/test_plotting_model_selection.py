@@ -20,13 +20,6 @@ def faithful_models():
                for ct in COVARIANCE_TYPES}
 
 
-@pytest.fixture
-def ax():
-    fig, ax = plt.subplots()
-    yield ax
-    plt.close(fig)
-
-
 def test_full_covariances_expands_every_type(faithful_models):
     X, models = faithful_models
     for ct, gm in models.items():

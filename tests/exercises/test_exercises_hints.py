@@ -14,7 +14,7 @@ import pytest
 from lecture_code.exercises._registry import EXERCISES
 from lecture_code.exercises.core import reset_hint_counts
 
-BOOK = Path(__file__).resolve().parent.parent / "book"
+BOOK = Path(__file__).resolve().parents[2] / "book"
 ENTRIES = [(stem, *entry) for stem, entries in EXERCISES.items() for entry in entries]
 
 
