@@ -50,6 +50,7 @@ from typing import Callable, Mapping, Sequence
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 
+from lecture_code.plotting._style import COLUMN_PX, COLUMN_WIDTH
 from lecture_code.widgets._figure import image_interactive
 
 __all__ = ["FrameExplorer", "MAX_FRAMES"]
@@ -101,7 +102,9 @@ class FrameExplorer:
     ``frames`` maps the same names to the values the static page offers (each slider's
     initial value among them; at most :data:`MAX_FRAMES` combinations in all). ``alt(**values)``
     says in words what a frame shows: the text of the image for readers who cannot see it.
-    ``dpi`` sets the resolution of the static frames.
+    ``dpi`` sets the resolution of the static frames: by default a figure as wide as the text
+    column is rendered at the column's pixel width, so its text keeps the size the figure
+    policy of :mod:`lecture_code.plotting._style` asks for (at least 9 px).
 
     Display the object as the last expression of a notebook cell. ``widget`` is the
     live ``ipywidgets.interactive``, :meth:`static_html` the static version.
@@ -119,7 +122,8 @@ class FrameExplorer:
     """
 
     def __init__(self, draw: Callable, sliders: Mapping[str, widgets.ValueWidget],
-                 frames: Mapping[str, Sequence], *, alt: Callable[..., str], dpi: float = 72):
+                 frames: Mapping[str, Sequence], *, alt: Callable[..., str],
+                 dpi: float = COLUMN_PX / COLUMN_WIDTH):
         if not callable(draw) or not callable(alt):
             raise TypeError("draw and alt must be functions of the slider values: draw returns "
                             "a matplotlib figure, alt a sentence describing it.")
