@@ -37,15 +37,6 @@ def test_check_newton_accepts_a_correct_solution():
     assert result, str(result)
 
 
-def test_check_central_difference_accepts_a_correct_solution():
-    from lecture_code.exercises.autodiff_basics import check_central_difference
-    def central_diff(f, x):
-        h = np.finfo(float).eps ** (1 / 3) * max(1.0, abs(x))
-        return (f(x + h) - f(x - h)) / (2 * h)
-    result = check_central_difference(central_diff)
-    assert result, str(result)
-
-
 def test_check_optimal_forward_step_accepts_a_correct_solution():
     from lecture_code.exercises.autodiff_basics import check_optimal_forward_step
     result = check_optimal_forward_step(
@@ -56,44 +47,6 @@ def test_check_optimal_forward_step_accepts_a_correct_solution():
 def test_check_dual_div_accepts_a_correct_solution():
     from lecture_code.exercises.autodiff_basics import check_dual_div
     result = check_dual_div(lambda a, b: (a[0] / b[0], (a[1] * b[0] - a[0] * b[1]) / b[0]**2))
-    assert result, str(result)
-
-
-def test_check_dual_program_accepts_a_correct_solution():
-    from lecture_code.exercises.autodiff_basics import check_dual_program
-    def dual_program(x1, x2, dx1, dx2):
-        w3, dw3 = x1 * x2, dx1 * x2 + x1 * dx2
-        w4, dw4 = math.sin(w3), math.cos(w3) * dw3
-        w5, dw5 = math.exp(x1), math.exp(x1) * dx1
-        return w4 + w5, dw4 + dw5
-    result = check_dual_program(dual_program)
-    assert result, str(result)
-
-
-def test_check_tangent_sweep_accepts_a_correct_solution():
-    from lecture_code.exercises.autodiff_basics import check_tangent_sweep
-    from lecture_code.autodiff.rules import RULES
-    def tangent_sweep(graph, values, tangents):
-        values, tangents = dict(values), dict(tangents)
-        for name, op, inputs in graph:
-            rule, args = RULES[op], [values[i] for i in inputs]
-            values[name] = rule.fn(*args)
-            tangents[name] = sum(p(*args, values[name]) * tangents[i]
-                                 for p, i in zip(rule.partials, inputs))
-        return tangents
-    result = check_tangent_sweep(tangent_sweep)
-    assert result, str(result)
-
-
-def test_check_d_horner_accepts_a_correct_solution():
-    from lecture_code.exercises.autodiff_basics import check_d_horner
-    def d_horner(x, dx):
-        y, dy = 0.0, 0.0
-        for c in (2.0, -3.0, 0.5, 1.0):
-            dy = dy * x + y * dx
-            y = y * x + c
-        return y, dy
-    result = check_d_horner(d_horner)
     assert result, str(result)
 
 
@@ -125,19 +78,6 @@ def test_check_softmax_vjp_accepts_a_correct_solution():
 def test_check_matvec_vjp_accepts_a_correct_solution():
     from lecture_code.exercises.autodiff_modes import check_matvec_vjp
     result = check_matvec_vjp(lambda A, x, ybar: (np.outer(ybar, x), A.T @ ybar))
-    assert result, str(result)
-
-
-def test_check_newton_system_accepts_a_correct_solution():
-    from lecture_code.exercises.autodiff_modes import check_newton_system
-    def newton_system(F, J, x0, tol=1e-10, max_iter=50):
-        x = np.array(x0, dtype=float)
-        for _ in range(max_iter):
-            if np.linalg.norm(F(x)) <= tol:
-                return x
-            x = x - np.linalg.solve(J(x), F(x))
-        raise RuntimeError("no convergence")
-    result = check_newton_system(newton_system)
     assert result, str(result)
 
 
@@ -182,16 +122,6 @@ def test_check_gaussian_logpdf_accepts_a_correct_solution():
     from scipy.stats import multivariate_normal
     result = check_gaussian_logpdf(lambda X, m, c: multivariate_normal(m, c).logpdf(X)
                                .reshape(-1))
-    assert result, str(result)
-
-
-def test_check_covariance_from_axes_accepts_a_correct_solution():
-    from lecture_code.exercises.mixture_basics import check_covariance_from_axes
-    def ref(angle, stds):
-        t = np.radians(angle)
-        V = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
-        return V @ np.diag(np.square(stds)) @ V.T
-    result = check_covariance_from_axes(ref)
     assert result, str(result)
 
 
@@ -272,18 +202,6 @@ def test_check_e_step_accepts_a_correct_solution():
     assert result, str(result)
 
 
-def test_check_m_step_accepts_a_correct_solution():
-    from lecture_code.exercises.mixture_em import check_m_step
-    def m(X, resp):
-        nk = resp.sum(axis=0)
-        means = resp.T @ X / nk[:, None]
-        covs = np.array([(resp[:, k] * (X - means[k]).T) @ (X - means[k]) / nk[k]
-                         for k in range(len(nk))])
-        return nk / len(X), means, covs
-    result = check_m_step(m)
-    assert result, str(result)
-
-
 def test_check_means_only_step_accepts_a_correct_solution():
     from lecture_code.exercises.mixture_em import check_means_only_step
     def step(x, mu, sigma):
@@ -297,16 +215,6 @@ def test_check_means_only_step_accepts_a_correct_solution():
 def test_check_run_em_accepts_a_correct_solution():
     from lecture_code.exercises.mixture_em import _ref_run_em, check_run_em
     result = check_run_em(_ref_run_em)
-    assert result, str(result)
-
-
-def test_check_n_parameters_accepts_a_correct_solution():
-    from lecture_code.exercises.model_selection import check_n_parameters
-    def n_parameters(K, D, covariance_type):
-        cov = {"full": K * D * (D + 1) // 2, "tied": D * (D + 1) // 2,
-               "diag": K * D, "spherical": K}[covariance_type]
-        return cov + K * D + K - 1
-    result = check_n_parameters(n_parameters)
     assert result, str(result)
 
 
