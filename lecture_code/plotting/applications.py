@@ -2,8 +2,8 @@
 
 Introduced in the chapter *Applications and discussion* (the two-layer perceptron trained
 with reverse mode on the two-moons data). Every helper draws on the matplotlib ``Axes`` it is
-given and returns what it drew; the numbers come from :mod:`lecture_code.autodiff`. Text is
-at least 10 pt, so that it stays readable in a 7-inch-wide figure scaled to the page column.
+given and returns what it drew; the numbers come from :mod:`lecture_code.autodiff`. Sizes
+follow the book's figure policy (:mod:`lecture_code.plotting._style`).
 
 Example
 -------
@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from lecture_code.plotting._style import COLORS
+
 __all__ = ["plot_decision_boundary", "plot_loss_curve"]
 
-FONTSIZE = 10
-CLASS_COLORS = ("tab:blue", "tab:orange")
+CLASS_COLORS = (COLORS["blue"], COLORS["orange"])
 
 
 def plot_decision_boundary(ax, scores, X, labels, *, resolution: int = 200, margin: float = 0.5,
@@ -65,12 +66,11 @@ def plot_decision_boundary(ax, scores, X, labels, *, resolution: int = 200, marg
     for k, color in enumerate(CLASS_COLORS):
         ax.scatter(*X[labels == k].T, s=14, color=color, edgecolor="white", linewidth=0.4,
                    label=f"class {k}")
-    ax.set_xlabel("$x_1$", fontsize=FONTSIZE)
-    ax.set_ylabel("$x_2$", fontsize=FONTSIZE)
-    ax.tick_params(labelsize=FONTSIZE)
-    ax.legend(fontsize=FONTSIZE, loc="best")
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.legend(loc="best")
     if title:
-        ax.set_title(title, fontsize=FONTSIZE + 1)
+        ax.set_title(title)
     return boundary
 
 
@@ -89,13 +89,12 @@ def plot_loss_curve(ax, losses, *, title: str | None = None, logy: bool = True):
     losses = np.asarray(losses, dtype=float)
     if losses.ndim != 1 or losses.size == 0 or not np.all(np.isfinite(losses)):
         raise ValueError("losses must be a non-empty 1-D sequence of finite numbers.")
-    (line,) = ax.plot(np.arange(losses.size), losses, color="tab:red")
+    (line,) = ax.plot(np.arange(losses.size), losses, color=COLORS["red"])
     if logy:
         ax.set_yscale("log")
-    ax.set_xlabel("gradient-descent step", fontsize=FONTSIZE)
-    ax.set_ylabel("training loss", fontsize=FONTSIZE)
-    ax.tick_params(labelsize=FONTSIZE)
+    ax.set_xlabel("gradient-descent step")
+    ax.set_ylabel("training loss")
     ax.grid(True, which="both", alpha=0.3)
     if title:
-        ax.set_title(title, fontsize=FONTSIZE + 1)
+        ax.set_title(title)
     return line
