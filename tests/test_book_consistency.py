@@ -124,3 +124,18 @@ def test_notebook_step_fails_on_stderr_and_reports_times(tmp_path):
     assert run.returncode == 1, run.stdout + run.stderr
     assert "wrote to stderr" in run.stdout and "UserWarning: careful" in run.stdout
     assert "notebook run times" in run.stdout and "1 passed" in run.stdout
+
+
+def test_the_plan_names_every_chapter_by_its_title():
+    """book/plan.md's tables give each chapter's number and title as the notebook has them."""
+    import nbformat
+
+    rows = re.findall(r"^\| (\d+) \| ([^|]+?) \|", (ROOT / "book" / "plan.md").read_text(),
+                      re.M)
+    titles = {}
+    for nb in sorted((ROOT / "book").glob("[0-9][0-9]_*.ipynb")):
+        cells = nbformat.read(nb, as_version=4).cells
+        title = next(line for c in cells if c.cell_type == "markdown"
+                     for line in c.source.splitlines() if line.startswith("# "))
+        titles[str(int(nb.name[:2]))] = title[2:].strip()
+    assert dict(rows) == titles

@@ -1,4 +1,4 @@
-"""Gaussian mixtures, EM and k-means (numpy and scipy only)."""
+"""Gaussian mixtures, EM and k-means (NumPy, SciPy and scikit-learn's estimator plumbing)."""
 from lecture_code.mixture._steps import e_step, fused_em_step, log_gaussian_prob, m_step
 from lecture_code.mixture.em import ConvergenceWarning, GaussianMixture, means_only_em
 from lecture_code.mixture.gaussian import (
