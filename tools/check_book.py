@@ -121,7 +121,8 @@ def source_problems(root: Path = ROOT) -> list[str]:
 
 
 def html_problems(root: Path = ROOT) -> list[str]:
-    """Problems with the built HTML: missing pages, MathJax from a CDN or missing."""
+    """Problems with the built HTML: missing pages, MathJax from a CDN or missing, a dead
+    ipywidgets renderer or widget state."""
     html = root / "_build" / "html"
     if not (html / "index.html").exists():
         return [f"{html / 'index.html'} does not exist: run `make book` first."]
@@ -139,6 +140,12 @@ def html_problems(root: Path = ROOT) -> list[str]:
             if pattern in text:
                 problems.append(f"{page.relative_to(root)} loads MathJax from a CDN "
                                 f"({pattern!r}); the book must read offline.")
+        for pattern in ("application/vnd.jupyter.widget-state+json", "@jupyter-widgets/html"
+                        "-manager", "ipywidgets/embed"):
+            if pattern in text:
+                problems.append(f"{page.relative_to(root)} carries an ipywidgets renderer or "
+                                f"saved widget state ({pattern!r}) that the page never uses: "
+                                "see nb_ipywidgets_js in _config.yml and book/_ext/html_fixes.py.")
     math_pages = [p for p in html.rglob("*.html") if 'class="math' in p.read_text(
         encoding="utf-8", errors="replace")]
     for page in math_pages:

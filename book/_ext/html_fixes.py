@@ -1,6 +1,6 @@
 """Sphinx extension: fixes to the built HTML pages, found by the browser tests.
 
-Loaded by _config.yml (``sphinx.local_extensions``). Two fixes:
+Loaded by _config.yml (``sphinx.local_extensions``). Three fixes:
 
 * The API page summarises the rule tables ``RULES`` and ``UFUNC_RULES`` as a table of rule
   names instead of printing their values (~6,000 characters each).
@@ -11,8 +11,16 @@ Loaded by _config.yml (``sphinx.local_extensions``). Two fixes:
   ``None`` with ``''`` as file names. sphinx-thebe's second
   ``const THEBE_JS_URL = ...`` then throws "Identifier 'THEBE_JS_URL' has already been
   declared" on every page. This drops the repeats before the page is written.
+
+* No saved widget state. nbclient stores the state of every ipywidget a chapter creates and
+  myst-nb writes it into the page (150 KB on a page with an explorer), for a renderer the
+  book does not load: the explorers show pre-rendered frames in the HTML
+  (``lecture_code.widgets.frames``). This drops the state script.
 """
 from __future__ import annotations
+
+
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 
 def _key(script):
@@ -20,12 +28,15 @@ def _key(script):
 
 
 def drop_repeated_scripts(app, pagename, templatename, context, doctree):
-    """``html-page-context`` handler: keep the first of identical ``<script>`` entries."""
+    """``html-page-context`` handler: keep the first of identical ``<script>`` entries, and
+    none with saved widget state."""
     scripts = context.get("script_files")
     if not isinstance(scripts, list) or not all(hasattr(s, "attributes") for s in scripts):
         return
     seen, unique = set(), []
     for script in scripts:
+        if script.attributes.get("type") == WIDGET_STATE:
+            continue
         if (key := _key(script)) not in seen:
             seen.add(key)
             unique.append(script)

@@ -110,8 +110,14 @@ def phone_visit(server, browser):
     yield from _visitor(server, browser, {"width": 390, "height": 844})
 
 
-def _visitor(server, browser, viewport):
-    context = browser.new_context(viewport=viewport)
+@pytest.fixture
+def dark_visit(server, browser):
+    """Like ``visit``, for a reader whose system asks for dark mode (the theme follows it)."""
+    yield from _visitor(server, browser, {"width": 1280, "height": 900}, color_scheme="dark")
+
+
+def _visitor(server, browser, viewport, color_scheme="light"):
+    context = browser.new_context(viewport=viewport, color_scheme=color_scheme)
     context.set_default_timeout(TIMEOUT_MS)
 
     def visit(name: str) -> Visit:

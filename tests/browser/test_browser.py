@@ -5,7 +5,8 @@ failed request or request to the internet; its math is typeset by the local Math
 ``$$`` or ``\\(`` left, no TeX error); every image loads; every internal link resolves to a
 file and anchor of the build; every image has alt text that is not a file name; no code block
 is wider than its box; axe-core (tests/browser/axe-core) finds no serious or critical
-accessibility violation. At 390 px (a phone) no page is wider than the screen. Then: an
+accessibility violation, in light and in dark mode. At 390 px (a phone) no page is wider
+than the screen. Then: an
 exercise's solution dropdown opens on a click anywhere on its title, and a figure opens full
 size on a click. The explorers (sliders over pre-rendered figures) are tested in
 test_sliders.py. Screenshots go to _build/screenshots/. See conftest.py for how to run them.
@@ -141,6 +142,17 @@ def test_page_fits_a_phone(name, phone_visit):
         f"{v.url} is {width['scroll']} px wide in a {width['width']} px window; too wide: "
         f"{width['wide']}")
     assert not v.problems, f"{v.url}:\n  " + "\n  ".join(v.problems)
+
+
+@pytest.mark.parametrize("name", toc_pages())
+def test_page_in_dark_mode(name, dark_visit):
+    """With the system in dark mode the theme turns dark, and axe-core still finds no serious
+    problem (text contrast against the dark background included)."""
+    v = dark_visit(name)
+    assert v.page.evaluate("() => document.documentElement.dataset.theme") == "dark"
+    problems = v.problems + axe_violations(v.page)
+    v.page.screenshot(path=screenshot_path(f"{name}-dark"))
+    assert not problems, f"{v.url} (dark):\n  " + "\n  ".join(problems)
 
 
 def test_a_figure_opens_full_size_on_click(server, visit):
