@@ -139,3 +139,17 @@ def test_the_plan_names_every_chapter_by_its_title():
                      for line in c.source.splitlines() if line.startswith("# "))
         titles[str(int(nb.name[:2]))] = title[2:].strip()
     assert dict(rows) == titles
+
+
+def test_every_citation_has_an_entry_in_references_bib():
+    """references.bib parses, and every {cite} key of the book is one of its entries."""
+    from pybtex.database import parse_file
+
+    keys = set(parse_file(ROOT / "references.bib").entries)
+    texts = [p.read_text(encoding="utf-8") for p in (ROOT / "book").glob("*.md")]
+    texts += ["".join(c.get("source", [])) for nb in (ROOT / "book").glob("*.ipynb")
+              for c in json.loads(nb.read_text(encoding="utf-8"))["cells"]]
+    cited = {key.strip() for text in texts
+             for group in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", text)
+             for key in group.split(",")}
+    assert cited and cited <= keys, f"cited but not in references.bib: {sorted(cited - keys)}"
