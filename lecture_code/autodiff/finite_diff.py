@@ -163,9 +163,10 @@ def difference_jacobian(f, x, h=None, kind="central"):
 def difference_gradient(f, x, h=None, kind="central"):
     """The gradient of a scalar function ``f`` at ``x`` by divided differences.
 
-    Introduced in the chapter *Why derivatives, and why not divided differences*. Costs ``n``
-    (one-sided: ``n + 1``) or ``2n`` (central) evaluations of ``f`` for ``n`` inputs, the cost
-    that reverse mode avoids.
+    Introduced in the chapter *Why derivatives, and why not divided differences*. For ``n``
+    inputs it evaluates ``f`` once to check that the output is a scalar, then ``n + 1``
+    (one-sided) or ``2n`` (central) times, as :func:`difference_jacobian` does: a cost that
+    grows with ``n``, which reverse mode avoids.
 
     >>> np.round(difference_gradient(lambda v: v[0] ** 2 + 3 * v[1], [1.0, 5.0]), 6).tolist()
     [2.0, 3.0]

@@ -250,7 +250,7 @@ def check_optimal_forward_step(optimal_forward_step):
     return check(optimal_forward_step, cases, name="optimal_forward_step", rtol=1e-9,
                  atol=0.0, diagnose=_diagnose_optimal,
                  hint="write the total error as truncation plus rounding, E(h) = |f''|·h/2 + "
-                      "2ε|f|/h, set E'(h) = 0 and solve for h.")
+                      "ε|f|/h, set E'(h) = 0 and solve for h.")
 
 
 def _diagnose_optimal(case, got):

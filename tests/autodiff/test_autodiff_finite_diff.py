@@ -95,3 +95,17 @@ def test_errors_are_clear():
         fd.difference_jacobian(lambda v: v, ["a"])
     with pytest.raises(ValueError, match="nonzero"):
         fd.optimal_step("central", f_value=1.0, derivative=0.0)
+
+
+@pytest.mark.parametrize("kind, calls", [("forward", lambda n: n + 2),
+                                         ("central", lambda n: 2 * n + 1)])
+def test_difference_gradient_costs_what_its_docstring_says(kind, calls):
+    """One call for the shape check, then n + 1 (one-sided) or 2n (central)."""
+    count = []
+    for n in (1, 3, 10):
+        def f(v):
+            count.append(1)
+            return np.sum(v ** 2)
+        count.clear()
+        fd.difference_gradient(f, np.ones(n), kind=kind)
+        assert len(count) == calls(n)

@@ -119,6 +119,19 @@ def test_optimal_forward_step():
         lambda f, d: np.sqrt(np.finfo(float).eps * abs(f) / abs(d))), "factor √2")
 
 
+def test_optimal_forward_step_hint_leads_to_the_checked_answer():
+    """The worked hint's error model, minimised numerically, gives the step the checker wants
+    (a hint with 2ε|f|/h once led students √2 away from it)."""
+    from scipy.optimize import minimize_scalar
+
+    hint = str(ab.check_optimal_forward_step(_stub).hint())
+    assert "E(h) = |f''|·h/2 + ε|f|/h" in hint
+    eps, fv, d2 = np.finfo(float).eps, 2.0, 6.0
+    best = minimize_scalar(lambda t: abs(d2) * 10**t / 2 + eps * abs(fv) / 10**t,
+                           bounds=(-12, -4), method="bounded", options={"xatol": 1e-10})
+    assert np.isclose(10**best.x, optimal_forward_step(fv, d2), rtol=1e-6)
+
+
 # --- chapter 2 ---------------------------------------------------------------------------
 def test_dual_div():
     assert ab.check_dual_div(dual_div)
