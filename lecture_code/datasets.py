@@ -18,10 +18,12 @@ FAITHFUL_COLUMNS = ("eruptions", "waiting")
 def load_faithful(return_names: bool = False):
     """Load the Old Faithful geyser data: 272 eruptions × (duration [min], waiting time [min]).
 
-    Introduced in the chapter *Mixtures and the generative story*. Source: A. Azzalini and
-    A. W. Bowman (1990), "A look at some data on the Old Faithful geyser", Applied Statistics 39,
-    357–365 (R's ``datasets::faithful``); provenance in ``lecture_code/data/README.md``. The file
-    is package data read with :mod:`importlib.resources`, so no download is ever needed.
+    Introduced in the chapter *Mixtures and the generative story*. The data are R's
+    ``datasets::faithful``, whose source is W. Härdle (1991), *Smoothing Techniques with
+    Implementation in S*; A. Azzalini and A. W. Bowman (1990), "A look at some data on the Old
+    Faithful geyser", Applied Statistics 39, 357–365, analyse a more complete version.
+    Provenance in ``lecture_code/data/README.md``. The file is package data read with
+    :mod:`importlib.resources`, so no download is ever needed.
 
     Parameters
     ----------
