@@ -175,8 +175,8 @@ def _soft_cases():
     cases = []
     for sigma, n_iter in ((2.0, 1), (1.0, 3), (0.5, 5), (0.01, 1), (1e-3, 4)):
         expected = em_to_kmeans(X, C, [sigma], n_iter=n_iter)[0]["means"]
-        hint = ("with σ this small every exp(-‖x - μ‖² / 2σ²) underflows to 0 and 0/0 = NaN: "
-                "compute the responsibilities in log space.") if sigma < 0.1 else None
+        hint = ("with σ this small (almost) every exp(-‖x - μ‖² / 2σ²) underflows to 0 and "
+                "0/0 = NaN: compute the responsibilities in log space.") if sigma < 0.1 else None
         cases.append(Case((X, C, sigma, n_iter), expected,
                           label=f"18 points, K = 3, sigma = {sigma}, {n_iter} iteration(s)",
                           hint=hint))
