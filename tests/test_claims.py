@@ -76,3 +76,22 @@ def test_a_claim_must_assert(tmp_path):
     path = write(tmp_path, "Newton needs 14 steps.", "# claim: needs 14 steps\nprint(steps)")
     (problem,) = notebook_problems(path)
     assert "no `assert`" in problem
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("accurate to $10^{-9}$, a rate of $0.075$, $8\\%$ off", ["10^{-9}", "0.075", "8\\%"]),
+    ("move the slider to $-13$ or $x = 0.3$", []),
+])
+def test_a_number_alone_in_inline_maths_counts(text, expected):
+    assert [n for *_, n in numbers(text)] == expected
+
+
+def test_a_caption_is_prose(tmp_path):
+    path = write(tmp_path, "Text.")
+    data = json.loads(path.read_text())
+    data["cells"].append({"cell_type": "code", "source": "plot()", "outputs": [],
+                          "execution_count": None,
+                          "metadata": {"mystnb": {"figure": {"caption": "About 14 steps."}}}})
+    path.write_text(json.dumps(data))
+    (problem,) = notebook_problems(path)
+    assert "'14'" in problem

@@ -2,9 +2,11 @@
 
 A *number in the prose* is a numeral of two or more digits, a decimal, a power of ten, a
 percentage or a ratio ("3×") in a Markdown cell, outside code, roles, links and display maths;
-in inline maths only what follows ``\\approx``, ``\\sim`` or ``≈`` counts (``$h = 0.1$`` sets a
-value, ``$e_2 \\approx 3\\cdot 10^{-4}$`` states a result). Chapter, section, figure and
-exercise numbers do not count. Each number must be
+in inline maths a decimal or power of ten on its own (``$0.075$``, ``$10^{-9}$``; an integer
+such as ``$-13$`` is usually a label or a setting) and what follows ``\\approx``,
+``\\sim`` or ``≈`` (``$h = 0.1$`` sets a value, ``$e_2 \\approx 3\\cdot 10^{-4}$`` states a
+result). Figure captions count as prose. Chapter, section, figure and exercise numbers do
+not. Each number must be
 
 * inside a fragment of the prose quoted by a ``# claim: <fragment>`` comment in a code cell
   of the same notebook that asserts it (the cell contains ``assert``), or
@@ -36,6 +38,9 @@ REFERENCE = re.compile(r"(?<![\w-])(?:chapters?|ch\.|sections?|§|figures?|fig\.
                        r"equations?|step|iterations?|page|part|version|python|numpy|scipy|scikit-learn)\s*$", re.I)
 CLAIM = re.compile(r"^\s*#\s*claim:\s*(.+?)\s*$", re.M)
 CITE = re.compile(r"\{cite(?::\w+)?\}`")
+#: Inline maths that is nothing but a number: $0.075$, $-1130.26$, $10^{-9}$, $8\%$.
+PURE_NUMBER = re.compile(r"\s*[-−]?\s*(?:\d[\d,]*(?:\.\d+)?(?:\s*(?:\\times|\\cdot)\s*"
+                         r"10\^\{?[-−]?\d+\}?)?|10\^\{?[-−]?\d+\}?)\s*(?:\\%)?\s*")
 MATH_RESULT = re.compile(r"(?:\\approx|\\sim(?!\s*\\math)\b|≈)(?!.*(?:\\approx|\\sim\b|≈))")
 
 
@@ -60,7 +65,9 @@ def numbers(text: str) -> list[tuple[int, int, str]]:
     for m in re.finditer(r"\$([^$]+)\$", masked):
         inner, start = m.group(1), m.start(1)
         result = MATH_RESULT.search(inner)
-        if result:
+        if PURE_NUMBER.fullmatch(inner) and not re.fullmatch(r"\s*[-−]?\s*\d+\s*", inner):
+            found.append((start, m.end(1), inner.strip()))
+        elif result:
             for n in re.finditer(r"(?<![\w^{/])(?:10\^\{?[-−]?\d+\}?|\d+(?:\.\d+)?(?:\s*(?:\\times"
                                  r"|\\cdot)\s*10\^\{?[-−]?\d+\}?)?)(?![\w\\])",
                                  inner[result.end():]):
@@ -96,6 +103,8 @@ def notebook_problems(path: Path, name: str | None = None) -> list[str]:
     name = name or path.name
     cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
     prose = ["".join(c.get("source", [])) for c in cells if c.get("cell_type") == "markdown"]
+    prose += [c["metadata"]["mystnb"]["figure"]["caption"] for c in cells
+              if c.get("metadata", {}).get("mystnb", {}).get("figure", {}).get("caption")]
     claims = []
     problems = []
     for i, cell in enumerate(cells):
