@@ -24,6 +24,7 @@ def write(tmp_path, markdown, code=""):
      ["13,000", "0.075", "39.3%", "3×"]),
     ("A residual of 1e-10, or $e_2 \\approx 3.0\\cdot 10^{-4}$.", ["1e-10", "3.0\\cdot 10^{-4}"]),
     ("$\\varepsilon^{1/3} \\approx 6 \\times 10^{-6}$", ["6 \\times 10^{-6}"]),
+    ("a log-likelihood of −1130.26 (Unicode minus), in 17–19×", ["−1130.26", "17", "19×"]),
 ])
 def test_numbers_are_found(text, expected):
     assert [n for *_, n in numbers(text)] == expected

@@ -29,9 +29,9 @@ import json
 import re
 from pathlib import Path
 
-#: A numeral: 12, 13,000, 0.075, 1e-6, 10⁴, 2.5×10⁻³, 39.3%, 3×, 17–19×.
+#: A numeral: 12, 13,000, 0.075, 1e-6, 10⁴, 2.5×10⁻³, 39.3%, 3×, 17–19×, −1130.26.
 NUMBER = re.compile(
-    r"(?<![\w.\-−⁻])(?:10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+|\d+(?:,\d{3})*(?:\.\d+)?"
+    r"(?<![\w.\-−⁻])(?:(?<!\w)−)?(?:10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+|\d+(?:,\d{3})*(?:\.\d+)?"
     r"(?:[eE][-+−]?\d+|\s?[×x·]\s?10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)?)(?:\s?[×%])?(?![\w.]\w)")
 #: Words after which a number names a part of the book, not a quantity.
 REFERENCE = re.compile(r"(?<![\w-])(?:chapters?|ch\.|sections?|§|figures?|fig\.|exercises?|eq\.|"
