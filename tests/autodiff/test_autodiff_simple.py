@@ -121,7 +121,7 @@ def test_simple_modes_agree_with_the_fast_modes(case):
 
 
 # ---------------------------------------------------------------------------------------
-# Size: the whole idea on one screen
+# Size: each module short enough to read whole in its chapter
 # ---------------------------------------------------------------------------------------
 def code_lines(path: Path) -> int:
     """Lines holding code: no docstrings, comments or blank lines."""

@@ -1,4 +1,4 @@
-"""The readable automatic differentiation of the book: each idea on one screen.
+"""The readable automatic differentiation of the book: each idea in one short module.
 
 Introduced in the chapters *Three ways to build AD* (:mod:`~lecture_code.autodiff.simple.source`, source transformation)
 and *Forward and reverse mode* (:mod:`~lecture_code.autodiff.simple.reverse`, a scalar reverse mode). These modules are

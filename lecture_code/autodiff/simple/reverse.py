@@ -1,4 +1,5 @@
-"""Reverse mode on one screen: a scalar ``Value`` that remembers how it was made.
+"""Reverse mode in about a hundred lines of code: a scalar ``Value`` that remembers how it
+was made.
 
 Introduced in the chapter *Forward and reverse mode*, in the spirit of micrograd's
 ``engine.py``. Every arithmetic operation on :class:`Value` objects returns a new ``Value``
