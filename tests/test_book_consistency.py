@@ -153,3 +153,16 @@ def test_every_citation_has_an_entry_in_references_bib():
              for group in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", text)
              for key in group.split(",")}
     assert cited and cited <= keys, f"cited but not in references.bib: {sorted(cited - keys)}"
+
+
+def test_no_two_references_are_the_same_source():
+    """One entry per source: two keys with the same URL or DOI split one citation in two."""
+    from pybtex.database import parse_file
+
+    seen = {}
+    for key, entry in parse_file(ROOT / "references.bib").entries.items():
+        for field in ("url", "doi"):
+            value = entry.fields.get(field, "").strip().rstrip("/").lower()
+            if value:
+                assert value not in seen, f"{key} and {seen[value]} both cite {value}"
+                seen[value] = key
