@@ -1,7 +1,8 @@
 """Checks of the book's sources and of the built HTML, run by ``make test``.
 
     python tools/check_book.py sources   # before building: toc <-> notebooks, no outputs,
-                                         # code lines fit the column, figures have alt text
+                                         # code lines fit the column, figures have alt text,
+                                         # every number in the prose checked (tools/claims.py)
     python tools/check_book.py html      # after building: pages exist, MathJax is local,
                                          # every chapter has Binder/Colab/download buttons
 
@@ -14,6 +15,11 @@ import json
 import re
 import sys
 from pathlib import Path
+
+try:
+    from tools.claims import claim_problems
+except ImportError:                                   # run as a script: tools/ is on sys.path
+    from claims import claim_problems
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The longest code line (characters) that fits the text column without wrapping.
@@ -67,7 +73,7 @@ def duplicate_keys(path: Path) -> list[str]:
 
 def source_problems(root: Path = ROOT) -> list[str]:
     """Problems with the sources: toc and book/ disagree, notebooks stored with outputs,
-    keys given twice in _config.yml or _toc.yml."""
+    keys given twice in _config.yml or _toc.yml, numbers in the prose that no claim checks."""
     problems = []
     for config in ("_config.yml", "_toc.yml"):
         if (root / config).exists():
@@ -117,6 +123,7 @@ def source_problems(root: Path = ROOT) -> list[str]:
         kernel = data.get("metadata", {}).get("kernelspec", {}).get("name")
         if kernel != "python3":
             problems.append(f"{name} has kernelspec {kernel!r}; use 'python3'.")
+    problems += claim_problems(root)
     return problems
 
 
