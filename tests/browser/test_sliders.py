@@ -26,14 +26,22 @@ def explorer_cells(name: str) -> int:
     if not nb.is_file():
         return 0
     cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
+    def makes_explorer(node) -> bool:
+        return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and node.func.id in EXPLORERS)
+
     count = 0
     for cell in cells:
         if cell["cell_type"] == "code":
             body = ast.parse("".join(cell["source"])).body
+            # names bound to an explorer in this cell: `e = difference_explorer(...)`, then `e`
+            bound = {t.id for node in body if isinstance(node, ast.Assign)
+                     and makes_explorer(node.value) for t in node.targets
+                     if isinstance(t, ast.Name)}
             last = body[-1] if body else None     # a call may span several lines
-            count += (isinstance(last, ast.Expr) and isinstance(last.value, ast.Call)
-                      and isinstance(last.value.func, ast.Name)
-                      and last.value.func.id in EXPLORERS)
+            count += isinstance(last, ast.Expr) and (
+                makes_explorer(last.value)
+                or isinstance(last.value, ast.Name) and last.value.id in bound)
     return count
 
 
@@ -44,6 +52,14 @@ def explorer_pages() -> list[str]:
 def test_the_book_has_explorers():
     assert len(explorer_pages()) >= 3, "the chapters on divided differences, Gaussians and EM " \
         f"each show an explorer; found them in {explorer_pages()}"
+
+
+def test_every_page_with_an_explorer_is_found(server):
+    """The built pages that show an explorer are exactly the ones the notebooks' cells name,
+    so a cell written another way cannot drop its page from the tests below."""
+    built = [name for name in toc_pages() if '<div class="slider-frames"' in
+             (server.root / f"{name}.html").read_text(encoding="utf-8")]
+    assert built == explorer_pages()
 
 
 @pytest.mark.parametrize("name", explorer_pages())
