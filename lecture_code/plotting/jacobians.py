@@ -28,6 +28,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 from matplotlib.patches import Rectangle
+from matplotlib.ticker import FuncFormatter
 
 from lecture_code.plotting._style import COLORS, PALETTE
 
@@ -137,6 +138,14 @@ def plot_scaling(ax, sizes: Sequence[float], series: Mapping[str, Sequence[float
     if loglog:
         ax.set_xscale("log")
         ax.set_yscale("log")
+        values = np.concatenate([np.asarray(v, dtype=float) for v in series.values()] or [[1.0]])
+        if values.max() < 100 * values.min():
+            # under two decades matplotlib labels minor ticks "6×10⁰": write plain numbers,
+            # at 1, 2, 3 and 5 times a power of ten (all nine would crowd each other)
+            plain = FuncFormatter(lambda v, _: f"{v:g}" if v > 0 and f"{v:.0e}"[0] in "1235"
+                                  and np.isclose(v, float(f"{v:.0e}")) else "")
+            ax.yaxis.set_major_formatter(plain)
+            ax.yaxis.set_minor_formatter(plain)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if title:

@@ -78,3 +78,17 @@ def test_curves(ax):
 def test_curves_length_mismatch(ax):
     with pytest.raises(ValueError, match="one y per x"):
         pj.plot_curves(ax, {"a": ([0, 1], [0, 1, 2])})
+
+
+def test_plot_scaling_writes_plain_tick_labels_on_a_short_log_axis(ax):
+    """Ratios between 2 and 9 read "2, 3, 4, 6", not "2×10⁰": plain numbers under two decades,
+    powers of ten over more."""
+    pj.plot_scaling(ax, [1e3, 1e4, 1e5], {"ratio": [9.0, 3.0, 2.0]})
+    ax.figure.canvas.draw()
+    labels = [t.get_text() for t in ax.yaxis.get_ticklabels(which="both") if t.get_text()]
+    assert labels and all("10^" not in s and "times" not in s for s in labels), labels
+    ax.clear()
+    pj.plot_scaling(ax, [1e3, 1e4, 1e5], {"bytes": [1e3, 1e5, 1e7]})
+    ax.figure.canvas.draw()
+    labels = [t.get_text() for t in ax.yaxis.get_ticklabels() if t.get_text()]
+    assert any("10^" in s for s in labels), labels
