@@ -166,3 +166,14 @@ def test_no_two_references_are_the_same_source():
             if value:
                 assert value not in seen, f"{key} and {seen[value]} both cite {value}"
                 seen[value] = key
+
+
+def test_references_use_only_markup_the_bibliography_renders():
+    """sphinxcontrib-bibtex prints \\texttt, maths and escaped braces literally in the
+    bibliography: write those fields as plain text."""
+    from pybtex.database import parse_file
+
+    for key, entry in parse_file(ROOT / "references.bib").entries.items():
+        for name, value in entry.fields.items():
+            for bad in ("\\texttt", "$", "\\{", "\\}"):
+                assert bad not in value, f"{key}.{name} contains {bad!r}: {value[:80]}"
